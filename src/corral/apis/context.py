@@ -1,0 +1,27 @@
+"""Who is calling and with what per-request provider data: passed explicitly down every call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class User:
+    """An authenticated caller: a principal and attribute lists (roles, teams, ...)."""
+
+    principal: str
+    attributes: Mapping[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Per-request facts every router and provider may need."""
+
+    user: User | None = None
+    #: Parsed ``X-LlamaStack-Provider-Data`` header (e.g. ``{"openai_api_key": ...}``).
+    provider_data: Mapping[str, Any] = field(default_factory=dict)
+
+
+ANONYMOUS = RequestContext()

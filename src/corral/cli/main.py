@@ -1,0 +1,133 @@
+"""Entry point of the ``corral`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+import yaml
+
+from corral.cli.logs import setup_logging
+from corral.config.issues import ConfigError
+from corral.config.loader import LoadedConfig, load_config
+from corral.config.redact import redacted
+from corral.config.run import RunConfig
+from corral.core.registry import ProviderRegistry, ProviderRegistryError, load_provider_registry
+from corral.core.spec import ROUTING_TABLES, Api
+from corral.distributions import resolve_config_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _registry() -> ProviderRegistry:
+    try:
+        return load_provider_registry()
+    except ProviderRegistryError as exc:
+        _fail(f"error: {exc}")
+        raise AssertionError("unreachable") from None
+
+
+def _load(config: str, env_pairs: tuple[str, ...] = ()) -> LoadedConfig:
+    for pair in env_pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            _fail(f"error: --env expects KEY=VALUE, got {pair!r}")
+        os.environ[key] = value
+    try:
+        return load_config(resolve_config_path(config), _registry())
+    except ConfigError as err:
+        _fail(err.render())
+        raise AssertionError("unreachable") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="corral")
+def main() -> None:
+    """corral: one server, one YAML run config, many AI providers behind one API."""
+
+
+@main.command()
+@click.argument("config")
+@click.option("--port", type=int, default=None, help="Port (overrides server.port).")
+@click.option("--host", default=None, help="Address to bind (overrides server.host).")
+@click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Set a variable.")
+@click.option("--log-level", default="info", show_default=True)
+def run(
+    config: str, port: int | None, host: str | None, env_pairs: tuple[str, ...], log_level: str
+) -> None:
+    """Serve CONFIG (a run-config file or a distribution name such as `starter`)."""
+    setup_logging(log_level)
+    loaded = _load(config, env_pairs)
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    from corral.server.serve import serve
+
+    server = loaded.run.server
+    serve(loaded, host or server.host, server.port if port is None else port, log_level)
+
+
+@main.group()
+def config() -> None:
+    """Validate, show, migrate and describe run configs."""
+
+
+@config.command("validate")
+@click.argument("config")
+def validate(config: str) -> None:
+    """Check CONFIG and report every problem with its line."""
+    loaded = _load(config)
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{loaded.source}: OK ({len(loaded.providers)} providers)")
+
+
+@config.command("show")
+@click.argument("config")
+def show(config: str) -> None:
+    """Print CONFIG with environment variables resolved and secrets redacted."""
+    loaded = _load(config)
+    data: Any = redacted(loaded.run)
+    providers = {inst.entry.provider_id: redacted(inst.config) for inst in loaded.providers}
+    for entries in data.get("providers", {}).values():
+        for entry in entries:
+            if entry["provider_id"] in providers:
+                entry["config"] = providers[entry["provider_id"]]
+    click.echo(yaml.safe_dump(data, sort_keys=False), nl=False)
+
+
+@config.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of the run config (for editors)."""
+    click.echo(json.dumps(RunConfig.model_json_schema(), indent=2))
+
+
+@main.command("list-apis")
+def list_apis() -> None:
+    """List the APIs corral serves."""
+    routed = {api: table for table, api in ROUTING_TABLES.items()}
+    for api in Api:
+        suffix = f" (resources: {routed[api]})" if api in routed else ""
+        click.echo(f"{api}{suffix}")
+
+
+@main.command("list-providers")
+@click.argument("api", required=False)
+def list_providers(api: str | None) -> None:
+    """List the provider types available for API (or for all APIs)."""
+    if api is not None and api not in Api.__members__:
+        _fail(f"error: unknown API {api!r}; use one of: {', '.join(Api.__members__)}")
+    for entry in _registry().all():
+        if api is None or entry.spec.api == api:
+            click.echo(
+                f"{entry.spec.api:<10} {entry.spec.provider_type:<32} {entry.spec.description}"
+            )

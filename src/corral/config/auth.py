@@ -1,0 +1,188 @@
+"""``server.auth``: the authentication provider, access_policy and route_policy.
+
+`provider_config` is a union discriminated by ``type``; when its ``type``
+resolves to nothing (``${env.AUTH_PROVIDER:+oauth2_token}`` with the variable
+unset) the whole block is None and authentication is off. The older form
+(``provider_type`` + ``config``) is refused with the new form shown: an auth
+block that was silently ignored would leave a server open.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from corral.config.base import ConfigModel
+
+DEFAULT_OAUTH2_CLAIMS = {
+    "sub": "roles",
+    "username": "roles",
+    "groups": "teams",
+    "team": "teams",
+    "project": "projects",
+    "tenant": "namespaces",
+    "namespace": "namespaces",
+}
+DEFAULT_KUBERNETES_CLAIMS = {"username": "roles", "groups": "roles"}
+DEFAULT_GITHUB_CLAIMS = {"login": "roles", "organizations": "teams"}
+
+
+class JWKSConfig(ConfigModel):
+    """Where the token-signing keys are published."""
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"token"})
+    uri: str
+    token: str | None = Field(None, description="Bearer token sent when fetching the JWKS.")
+    key_recheck_period: int = Field(3600, ge=1, description="Seconds between JWKS refreshes.")
+
+
+class IntrospectionConfig(ConfigModel):
+    """RFC 7662 token introspection, for opaque (non-JWT) tokens."""
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"client_secret"})
+    url: str
+    client_id: str
+    client_secret: str
+    send_secret_in_body: bool = False
+
+
+class OAuth2TokenConfig(ConfigModel):
+    """JWTs checked against a JWKS, or opaque tokens checked by introspection."""
+
+    type: Literal["oauth2_token"] = "oauth2_token"
+    jwks: JWKSConfig | None = None
+    introspection: IntrospectionConfig | None = None
+    issuer: str | None = None
+    audience: str = "llama-stack"
+    claims_mapping: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_OAUTH2_CLAIMS))
+    verify_tls: bool = True
+    tls_cafile: str | None = None
+    cache_ttl: int = Field(300, ge=0, description="Max seconds a validated token is cached.")
+
+    @model_validator(mode="after")
+    def _one_method(self) -> OAuth2TokenConfig:
+        if (self.jwks is None) == (self.introspection is None):
+            raise ValueError("set exactly one of `jwks` (JWT tokens) or `introspection` (opaque)")
+        return self
+
+
+class KubernetesConfig(ConfigModel):
+    """Tokens checked by a SelfSubjectReview against the Kubernetes API server."""
+
+    type: Literal["kubernetes"] = "kubernetes"
+    api_server_url: str
+    verify_tls: bool = True
+    tls_cafile: str | None = None
+    claims_mapping: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_KUBERNETES_CLAIMS))
+    cache_ttl: int = Field(300, ge=0)
+
+
+class GitHubTokenConfig(ConfigModel):
+    """GitHub personal access or OAuth tokens, checked against the GitHub API."""
+
+    type: Literal["github_token"] = "github_token"
+    github_api_base_url: str = "https://api.github.com"
+    claims_mapping: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_GITHUB_CLAIMS))
+    verify_tls: bool = True
+    tls_cafile: str | None = None
+    cache_ttl: int = Field(300, ge=0)
+
+
+class CustomAuthConfig(ConfigModel):
+    """Tokens checked by POSTing them to an endpoint of your own."""
+
+    type: Literal["custom"] = "custom"
+    endpoint: str
+    verify_tls: bool = True
+    tls_cafile: str | None = None
+    cache_ttl: int = Field(300, ge=0)
+
+
+AuthProviderConfig = Annotated[
+    OAuth2TokenConfig | KubernetesConfig | GitHubTokenConfig | CustomAuthConfig,
+    Field(discriminator="type"),
+]
+
+Action = Literal["create", "read", "update", "delete"]
+Conditions = str | list[str] | None
+ALL_ACTIONS: tuple[Action, ...] = ("create", "read", "update", "delete")
+
+
+class AccessScope(ConfigModel):
+    """What an access rule applies to; an unset field matches everything."""
+
+    principal: str | None = None
+    actions: list[Action] = Field(default_factory=lambda: list(ALL_ACTIONS))
+    resource: str | None = None
+
+    @field_validator("actions", mode="before")
+    @classmethod
+    def _one_action(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class AccessRule(ConfigModel):
+    """One access_policy rule: permit or forbid, with optional when/unless conditions."""
+
+    permit: AccessScope | None = None
+    forbid: AccessScope | None = None
+    when: Conditions = None
+    unless: Conditions = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> AccessRule:
+        if (self.permit is None) == (self.forbid is None):
+            raise ValueError("a rule has exactly one of `permit` or `forbid`")
+        if self.when is not None and self.unless is not None:
+            raise ValueError("a rule has at most one of `when` or `unless`")
+        return self
+
+
+class RouteScope(ConfigModel):
+    """Which paths a route rule covers."""
+
+    paths: str | list[str]
+
+
+class RouteRule(ConfigModel):
+    """One route_policy rule."""
+
+    permit: RouteScope | None = None
+    forbid: RouteScope | None = None
+    when: Conditions = None
+    unless: Conditions = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> RouteRule:
+        if (self.permit is None) == (self.forbid is None):
+            raise ValueError("a rule has exactly one of `permit` or `forbid`")
+        if self.when is not None and self.unless is not None:
+            raise ValueError("a rule has at most one of `when` or `unless`")
+        return self
+
+
+class AuthConfig(ConfigModel):
+    """``server.auth``."""
+
+    provider_config: AuthProviderConfig | None = None
+    access_policy: list[AccessRule] = Field(default_factory=list)
+    route_policy: list[RouteRule] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_legacy_form(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ("provider_type" in data or "config" in data):
+            ptype = data.get("provider_type", "<type>")
+            raise ValueError(
+                "the `provider_type` + `config` auth form was replaced by `provider_config`; "
+                f"write `auth: {{provider_config: {{type: {ptype}, ...fields of config...}}}}` "
+                "or run `corral config migrate FILE`"
+            )
+        if isinstance(data, dict) and isinstance(data.get("provider_config"), dict):
+            if data["provider_config"].get("type") is None:
+                # `type: ${env.AUTH_PROVIDER:+...}` with the variable unset: auth is off.
+                data = {**data, "provider_config": None}
+        return data

@@ -1,0 +1,227 @@
+"""Load a run config file: YAML → legacy check → env substitution → schema → provider configs.
+
+Every stage reports problems as `ConfigIssue`s with the YAML line; all problems
+of a stage are reported together in one `ConfigError`. The result,
+`LoadedConfig`, is what the `Stack` is built from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from corral.config.base import ConfigModel
+from corral.config.envsubst import substitute_env
+from corral.config.issues import ConfigError, ConfigIssue
+from corral.config.legacy import legacy_issues
+from corral.config.pydantic_issues import issues_from_validation
+from corral.config.run import ProviderEntry, RunConfig
+from corral.config.yaml_source import SourcedData, parse_yaml
+
+if TYPE_CHECKING:
+    from corral.core.registry import ProviderRegistry, RegisteredProvider
+    from corral.core.spec import Api
+
+
+@dataclass(frozen=True)
+class ProviderInstanceConfig:
+    """A configured provider instance with its validated config."""
+
+    api: Api
+    entry: ProviderEntry
+    config: ConfigModel
+    provider: RegisteredProvider
+
+
+@dataclass
+class LoadedConfig:
+    """A fully validated run config, ready to build a stack from."""
+
+    run: RunConfig
+    providers: list[ProviderInstanceConfig]
+    source: str
+    warnings: list[str] = field(default_factory=list)
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+
+
+def read_config_text(path: str) -> str:
+    """Read a config file, turning OS errors into a `ConfigError`."""
+    try:
+        return FsPath(path).expanduser().read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError.single(path, "file not found", "check the path") from None
+    except OSError as exc:
+        raise ConfigError.single(path, f"cannot read file: {exc.strerror}", "") from None
+
+
+def load_config(
+    path: str,
+    registry: ProviderRegistry,
+    env: Mapping[str, str] | None = None,
+    text: str | None = None,
+) -> LoadedConfig:
+    """Load and fully validate the run config at `path` (or `text`, named `path`)."""
+    sourced = parse_yaml(read_config_text(path) if text is None else text, path)
+    return load_sourced(sourced, registry, os.environ if env is None else env)
+
+
+def load_sourced(
+    sourced: SourcedData, registry: ProviderRegistry, env: Mapping[str, str]
+) -> LoadedConfig:
+    """Validate already-parsed YAML data."""
+    source, lines = sourced.source, sourced.lines
+    if not isinstance(sourced.data, dict):
+        raise ConfigError.single(source, "the run config must be a YAML mapping", "")
+    early = legacy_issues(sourced.data)
+    data, env_issues = substitute_env(sourced.data, env)
+    early += env_issues
+    try:
+        run = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        schema_issues = issues_from_validation(exc, data, RunConfig)
+        late = [i for i in schema_issues if not _explained_by(i, early)]
+        raise ConfigError(source, early + late).with_lines(lines) from None
+    if early:
+        raise ConfigError(source, early).with_lines(lines)
+    warnings: list[str] = []
+    issues: list[ConfigIssue] = []
+    providers = _validate_providers(run, registry, issues, warnings)
+    _check_apis(run, registry, issues, warnings)
+    _check_resource_providers(run, issues)
+    if issues:
+        raise ConfigError(source, issues).with_lines(lines)
+    return LoadedConfig(run, providers, source, warnings, lines)
+
+
+def _explained_by(issue: ConfigIssue, earlier: list[ConfigIssue]) -> bool:
+    """True when an earlier issue covers the same place (e.g. a missing env var)."""
+    return any(issue.path[: len(e.path)] == e.path for e in earlier)
+
+
+def _validate_providers(
+    run: RunConfig,
+    registry: ProviderRegistry,
+    issues: list[ConfigIssue],
+    warnings: list[str],
+) -> list[ProviderInstanceConfig]:
+    from corral.core.spec import UNSERVED_APIS, Api
+
+    out: list[ProviderInstanceConfig] = []
+    for api_name, entries in run.providers.items():
+        if api_name in UNSERVED_APIS:
+            warnings.append(
+                f"providers.{api_name}: corral does not serve the {api_name} API; its "
+                f"{len(entries)} provider(s) are not started and its routes answer 404"
+            )
+            continue
+        if api_name not in Api.__members__:
+            issues.append(_unknown_api(("providers", api_name), api_name))
+            continue
+        api = Api(api_name)
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            path = ("providers", api_name, index)
+            if entry.is_disabled():
+                continue
+            if entry.provider_id in seen:
+                issues.append(
+                    ConfigIssue(
+                        path + ("provider_id",),
+                        f"provider_id {entry.provider_id!r} is used twice for {api_name}",
+                        "give each provider instance its own id",
+                    )
+                )
+            seen.add(entry.provider_id)
+            found = _instance(api, entry, path, registry, issues)
+            if found is not None:
+                out.append(found)
+    return out
+
+
+def _instance(
+    api: Api,
+    entry: ProviderEntry,
+    path: tuple[str | int, ...],
+    registry: ProviderRegistry,
+    issues: list[ConfigIssue],
+) -> ProviderInstanceConfig | None:
+    provider = registry.get(api, entry.provider_type)
+    if provider is None:
+        known = registry.types_for(api)
+        close = difflib.get_close_matches(entry.provider_type, known, n=1)
+        fix = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(known)}"
+        issues.append(
+            ConfigIssue(
+                path + ("provider_type",),
+                f"unknown {api} provider type {entry.provider_type!r}",
+                fix if known else "no provider of this API is installed",
+            )
+        )
+        return None
+    try:
+        config = provider.spec.config.model_validate(entry.config)
+    except ValidationError as exc:
+        issues.extend(
+            issues_from_validation(exc, entry.config, provider.spec.config, path + ("config",))
+        )
+        return None
+    return ProviderInstanceConfig(api, entry, config, provider)
+
+
+def _unknown_api(path: tuple[str | int, ...], name: str) -> ConfigIssue:
+    from corral.core.spec import ROUTING_TABLES, UNSERVED_APIS, Api
+
+    known = [*Api.__members__, *ROUTING_TABLES, *UNSERVED_APIS]
+    close = difflib.get_close_matches(name, known, n=1)
+    fix = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(Api.__members__)}"
+    return ConfigIssue(path, f"unknown API {name!r}", fix)
+
+
+def _check_apis(
+    run: RunConfig, registry: ProviderRegistry, issues: list[ConfigIssue], warnings: list[str]
+) -> None:
+    from corral.core.spec import ROUTING_TABLES, UNSERVED_APIS, Api
+
+    for index, name in enumerate(run.apis):
+        if name in UNSERVED_APIS:
+            warnings.append(f"apis[{index}]: corral does not serve the {name!r} API")
+        elif name not in Api.__members__ and name not in ROUTING_TABLES:
+            issues.append(_unknown_api(("apis", index), name))
+        elif name in Api.__members__ and not run.provider_ids(name):
+            warnings.append(f"apis[{index}]: {name!r} is listed but has no provider configured")
+
+
+def _check_resource_providers(run: RunConfig, issues: list[ConfigIssue]) -> None:
+    groups: list[tuple[tuple[str, ...], str, list[Any]]] = [
+        (("models",), "inference", run.models),
+        (("registered_resources", "models"), "inference", run.registered_resources.models),
+        (("shields",), "safety", run.shields),
+        (("registered_resources", "shields"), "safety", run.registered_resources.shields),
+    ]
+    for prefix, api, resources in groups:
+        available = run.provider_ids(api)
+        for index, res in enumerate(resources):
+            if res.is_disabled():
+                continue
+            if res.provider_id is None and len(available) != 1:
+                issues.append(
+                    ConfigIssue(
+                        (*prefix, index, "provider_id"),
+                        f"provider_id is required when there is not exactly one {api} provider",
+                        f"set provider_id to one of: {', '.join(available) or '(none)'}",
+                    )
+                )
+            elif res.provider_id is not None and res.provider_id not in available:
+                issues.append(
+                    ConfigIssue(
+                        (*prefix, index, "provider_id"),
+                        f"no {api} provider has id {res.provider_id!r}",
+                        f"use one of: {', '.join(available) or '(none configured)'}",
+                    )
+                )

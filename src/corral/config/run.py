@@ -1,0 +1,146 @@
+"""The run config: the root model of the YAML file corral serves.
+
+Cross-section rules live here (a store reference must name a backend of the
+right family, a resource must name a configured provider). Provider-specific
+``config:`` blocks are validated afterwards against each provider's own model
+(see `corral.config.loader`), because only the provider registry knows them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+
+from corral.config.base import ConfigModel
+from corral.config.envsubst import DISABLED
+from corral.config.resources import (
+    BenchmarkResource,
+    DatasetResource,
+    ModelResource,
+    RegisteredResources,
+    ScoringFunctionResource,
+    ShieldResource,
+    ToolGroupResource,
+    VectorStoreResource,
+)
+from corral.config.server import ServerConfig
+from corral.config.storage import KVReference, SqlReference, StorageConfig
+
+
+class ProviderEntry(ConfigModel):
+    """One provider instance: an (id, type, config) triple."""
+
+    provider_id: str
+    provider_type: str = Field(pattern=r"^(inline|remote)::[A-Za-z0-9_.\-]+$")
+    config: dict[str, Any] = Field(default_factory=dict)
+
+    def is_disabled(self) -> bool:
+        """True when the provider id resolved to ``__disabled__``."""
+        return self.provider_id == DISABLED
+
+
+class VectorStoresDefaults(ConfigModel):
+    """Newer releases' ``vector_stores:`` mapping of defaults."""
+
+    default_provider_id: str | None = None
+    default_embedding_model: dict[str, str] | None = None
+
+
+class RunConfig(ConfigModel):
+    """The whole run config."""
+
+    version: int = 2
+    distro_name: str | None = Field(
+        None, validation_alias=AliasChoices("distro_name", "image_name")
+    )
+    apis: list[str] = Field(default_factory=list)
+    providers: dict[str, list[ProviderEntry]] = Field(default_factory=dict)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    registered_resources: RegisteredResources = Field(default_factory=RegisteredResources)
+    models: list[ModelResource] = Field(default_factory=list)
+    shields: list[ShieldResource] = Field(default_factory=list)
+    vector_stores: list[VectorStoreResource] | VectorStoresDefaults = Field(default_factory=list)
+    tool_groups: list[ToolGroupResource] = Field(default_factory=list)
+    datasets: list[DatasetResource] = Field(default_factory=list)
+    scoring_fns: list[ScoringFunctionResource] = Field(default_factory=list)
+    benchmarks: list[BenchmarkResource] = Field(default_factory=list)
+    container_image: str | None = None
+    external_providers_dir: str | None = None
+
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value != 2:
+            raise ValueError(f"run config version {value} is not supported; use `version: 2`")
+        return value
+
+    @field_validator("providers", mode="before")
+    @classmethod
+    def _drop_disabled_providers(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {
+            api: [e for e in entries if not (isinstance(e, dict) and _disabled_entry(e))]
+            if isinstance(entries, list)
+            else entries
+            for api, entries in value.items()
+        }
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> RunConfig:
+        problems = list(self._reference_problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _reference_problems(self) -> list[str]:
+        out = []
+        stores = self.storage.stores
+        for name in type(stores).model_fields:
+            ref = getattr(stores, name)
+            if isinstance(ref, KVReference | SqlReference):
+                problem = self.reference_problem(ref, f"storage.stores.{name}")
+                if problem:
+                    out.append(problem)
+        return out
+
+    def reference_problem(self, ref: KVReference | SqlReference, where: str) -> str | None:
+        """Why `ref` is not a valid reference from `where`, or None when it is."""
+        family = self.storage.family_of(ref.backend)
+        if family is None:
+            known = ", ".join(sorted(self.storage.backends)) or "none declared"
+            return (
+                f"{where} references backend {ref.backend!r}, which is not declared under "
+                f"storage.backends (declared: {known})"
+            )
+        if family != ref.family:
+            return (
+                f"{where} needs a {ref.family.upper()} backend but {ref.backend!r} is a "
+                f"{family.upper()} backend ({self.storage.backends[ref.backend].type})"
+            )
+        return None
+
+    def provider_ids(self, api: str) -> list[str]:
+        """Ids of the enabled providers of `api`."""
+        return [p.provider_id for p in self.providers.get(api, []) if not p.is_disabled()]
+
+    def all_models(self) -> list[ModelResource]:
+        """Top-level and registered_resources models, without disabled ones."""
+        merged = self.models + self.registered_resources.models
+        return [m for m in merged if not m.is_disabled()]
+
+    def all_shields(self) -> list[ShieldResource]:
+        """Top-level and registered_resources shields, without disabled ones."""
+        merged = self.shields + self.registered_resources.shields
+        return [s for s in merged if not s.is_disabled()]
+
+    def all_vector_stores(self) -> list[VectorStoreResource]:
+        """Top-level and registered_resources vector stores, without disabled ones."""
+        top = self.vector_stores if isinstance(self.vector_stores, list) else []
+        return [v for v in top + self.registered_resources.vector_stores if not v.is_disabled()]
+
+
+def _disabled_entry(entry: dict[str, Any]) -> bool:
+    return entry.get("provider_id") == DISABLED

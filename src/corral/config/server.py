@@ -1,0 +1,68 @@
+"""``server:``: listening address, TLS, CORS, workers, auth and quota."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from corral.config.auth import AuthConfig
+from corral.config.base import ConfigModel
+from corral.config.quota import QuotaConfig
+
+LOCALHOST_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1)(:\d+)?"
+
+
+class CORSConfig(ConfigModel):
+    """The explicit CORS form; defaults follow the reference table."""
+
+    allow_origins: list[str] = Field(default_factory=lambda: ["*"])
+    allow_origin_regex: str | None = None
+    allow_methods: list[str] = Field(default_factory=lambda: ["*"])
+    allow_headers: list[str] = Field(default_factory=lambda: ["*"])
+    allow_credentials: bool = False
+    expose_headers: list[str] = Field(default_factory=list)
+    max_age: int = Field(600, ge=0)
+
+    @model_validator(mode="after")
+    def _no_credentials_with_wildcard(self) -> CORSConfig:
+        if self.allow_credentials and "*" in self.allow_origins:
+            raise ValueError(
+                "allow_credentials: true requires explicit allow_origins (no '*'); "
+                "list the origins that may send credentials"
+            )
+        return self
+
+    @classmethod
+    def localhost(cls) -> CORSConfig:
+        """What ``cors: true`` means: http(s) on localhost/127.0.0.1, any port."""
+        return cls(allow_origins=[], allow_origin_regex=LOCALHOST_ORIGIN_REGEX)
+
+
+class ServerConfig(ConfigModel):
+    """``server:``."""
+
+    host: str = Field("0.0.0.0", description="Address to bind; 0.0.0.0 listens everywhere.")
+    port: int = Field(8321, ge=0, le=65535)
+    tls_certfile: str | None = None
+    tls_keyfile: str | None = None
+    tls_cafile: str | None = Field(None, description="CA for verifying client certificates.")
+    cors: bool | CORSConfig = False
+    auth: AuthConfig | None = None
+    quota: QuotaConfig | None = None
+    workers: int = Field(1, ge=1)
+    max_request_body_bytes: int = Field(100 * 1024 * 1024, ge=1)
+
+    @model_validator(mode="after")
+    def _tls_pairs(self) -> ServerConfig:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("tls_certfile and tls_keyfile go together; set both or neither")
+        if self.tls_cafile is not None and self.tls_certfile is None:
+            raise ValueError("tls_cafile (client certificates) needs tls_certfile and tls_keyfile")
+        return self
+
+    def cors_settings(self) -> CORSConfig | None:
+        """The effective CORS settings, or None when CORS is off."""
+        if self.cors is True:
+            return CORSConfig.localhost()
+        if self.cors is False:
+            return None
+        return self.cors

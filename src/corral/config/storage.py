@@ -1,0 +1,192 @@
+"""Storage section of the run config: named backends and the references to them.
+
+Backends are declared once under ``storage.backends`` (name → config with a
+``type``); stores and providers point at them by name with a *reference*:
+``{backend, namespace}`` for key-value stores and ``{backend, table_name}`` for
+SQL stores. Whether a reference names an existing backend of the right family
+is checked by `RunConfig` so the error can name both.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from corral.config.base import ConfigModel
+
+
+class KVSqliteBackend(ConfigModel):
+    """Key-value store in one SQLite file (WAL mode)."""
+
+    type: Literal["kv_sqlite"] = "kv_sqlite"
+    db_path: str = Field(description="SQLite file; `~` expands and parent folders are created.")
+
+    @classmethod
+    def sample_config(cls) -> dict[str, Any]:
+        """An example of this section."""
+        return {"type": "kv_sqlite", "db_path": "${env.SQLITE_STORE_DIR:=~/.corral}/kvstore.db"}
+
+
+class KVRedisBackend(ConfigModel):
+    """Key-value store in Redis; keys are prefixed by the reference's namespace."""
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"password", "url"})
+    type: Literal["kv_redis"] = "kv_redis"
+    host: str = "localhost"
+    port: int = 6379
+    db: int = 0
+    password: str | None = None
+    url: str | None = Field(None, description="redis:// URL; overrides host/port/db/password.")
+
+    @classmethod
+    def sample_config(cls) -> dict[str, Any]:
+        """An example of this section."""
+        return {"type": "kv_redis", "host": "${env.REDIS_HOST:=localhost}", "port": 6379}
+
+
+class KVPostgresBackend(ConfigModel):
+    """Key-value store in one PostgreSQL table."""
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"password"})
+    type: Literal["kv_postgres"] = "kv_postgres"
+    host: str = "localhost"
+    port: int = 5432
+    db: str = "corral"
+    user: str = "postgres"
+    password: str | None = None
+    table_name: str = Field("corral_kvstore", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    pool_size: int = Field(10, ge=1)
+
+    @classmethod
+    def sample_config(cls) -> dict[str, Any]:
+        """An example of this section."""
+        return {
+            "type": "kv_postgres",
+            "host": "${env.POSTGRES_HOST:=localhost}",
+            "db": "${env.POSTGRES_DB:=corral}",
+            "user": "${env.POSTGRES_USER:=postgres}",
+            "password": "${env.POSTGRES_PASSWORD:=}",
+        }
+
+
+class KVMongoDBBackend(ConfigModel):
+    """Key-value store in a MongoDB collection."""
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"password", "connection_string"})
+    type: Literal["kv_mongodb"] = "kv_mongodb"
+    host: str = "localhost"
+    port: int = 27017
+    db: str = "corral"
+    user: str | None = None
+    password: str | None = None
+    collection_name: str = "corral_kvstore"
+    connection_string: str | None = None
+
+    @classmethod
+    def sample_config(cls) -> dict[str, Any]:
+        """An example of this section."""
+        return {"type": "kv_mongodb", "host": "localhost", "db": "corral"}
+
+
+class SqlSqliteBackend(ConfigModel):
+    """Relational store in one SQLite file."""
+
+    type: Literal["sql_sqlite"] = "sql_sqlite"
+    db_path: str
+
+    @classmethod
+    def sample_config(cls) -> dict[str, Any]:
+        """An example of this section."""
+        return {"type": "sql_sqlite", "db_path": "${env.SQLITE_STORE_DIR:=~/.corral}/sqlstore.db"}
+
+
+class SqlPostgresBackend(ConfigModel):
+    """Relational store in PostgreSQL, through one pooled engine."""
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"password"})
+    type: Literal["sql_postgres"] = "sql_postgres"
+    host: str = "localhost"
+    port: int = 5432
+    db: str = "corral"
+    user: str = "postgres"
+    password: str | None = None
+    pool_size: int = Field(10, ge=1)
+
+    @classmethod
+    def sample_config(cls) -> dict[str, Any]:
+        """An example of this section."""
+        return {
+            "type": "sql_postgres",
+            "host": "${env.POSTGRES_HOST:=localhost}",
+            "db": "${env.POSTGRES_DB:=corral}",
+            "user": "${env.POSTGRES_USER:=postgres}",
+            "password": "${env.POSTGRES_PASSWORD:=}",
+        }
+
+
+KVBackend = KVSqliteBackend | KVRedisBackend | KVPostgresBackend | KVMongoDBBackend
+SqlBackend = SqlSqliteBackend | SqlPostgresBackend
+Backend = Annotated[KVBackend | SqlBackend, Field(discriminator="type")]
+
+KV_TYPES = frozenset({"kv_sqlite", "kv_redis", "kv_postgres", "kv_mongodb"})
+SQL_TYPES = frozenset({"sql_sqlite", "sql_postgres"})
+
+
+class KVReference(ConfigModel):
+    """A key-value store: a named KV backend plus a namespace that isolates its keys."""
+
+    family: ClassVar[str] = "kv"
+    backend: str
+    namespace: str | None = None
+
+
+class SqlReference(ConfigModel):
+    """A SQL store: a named SQL backend plus the table it owns."""
+
+    family: ClassVar[str] = "sql"
+    backend: str
+    table_name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class InferenceStoreReference(SqlReference):
+    """The inference store: a SQL table written through a bounded background queue."""
+
+    max_write_queue_size: int = Field(10000, ge=1)
+    num_writers: int = Field(4, ge=1)
+
+
+class Stores(ConfigModel):
+    """The server's own stores. Each is optional; a missing one falls back as documented."""
+
+    metadata: KVReference | None = None
+    inference: InferenceStoreReference | None = None
+    conversations: SqlReference | None = None
+    prompts: KVReference | None = None
+    responses: SqlReference | None = None
+
+
+class StorageConfig(ConfigModel):
+    """``storage:``: named backends and the server's stores."""
+
+    backends: dict[str, Backend] = Field(default_factory=dict)
+    stores: Stores = Field(default_factory=Stores)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_legacy_single_store(cls, data: Any) -> Any:
+        # The architecture document once showed `storage: {type: sqlite, db_path: ...}`.
+        if isinstance(data, dict) and ("type" in data or "db_path" in data):
+            raise ValueError(
+                "storage.type/storage.db_path is an older single-store form; declare named "
+                "backends under storage.backends and reference them from storage.stores "
+                "(run `corral config migrate` to rewrite the file)"
+            )
+        return data
+
+    def family_of(self, backend: str) -> str | None:
+        """``"kv"``, ``"sql"`` or None when no backend has that name."""
+        found = self.backends.get(backend)
+        if found is None:
+            return None
+        return "kv" if found.type in KV_TYPES else "sql"

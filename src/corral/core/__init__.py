@@ -1,0 +1,6 @@
+"""Core: provider specs and registry, resolver, resource registry, routing tables, routers, Stack.
+
+The `Stack` owns all runtime state of one server (storage, providers, routers,
+resources); nothing here is module-level mutable state, so two stacks in one
+process never see each other.
+"""

@@ -1,0 +1,21 @@
+"""Routers: one per auto-routed API, dispatching each call to the provider that owns the resource.
+
+`ROUTER_FACTORIES` maps an API to the function that builds its router from the
+API's provider instances and the stack's shared services. An API without an
+entry has no router; its single provider is called directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from corral.core.spec import Api
+
+if TYPE_CHECKING:
+    from corral.core.resolver import ProviderInstance
+    from corral.core.stack import Stack
+
+RouterFactory = Callable[["Stack", list["ProviderInstance"]], Awaitable[Any]]
+
+ROUTER_FACTORIES: Mapping[Api, RouterFactory] = {}

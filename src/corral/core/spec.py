@@ -1,0 +1,88 @@
+"""What a provider declares about itself, and what it is given when created.
+
+Every provider package exports ``SPEC: ProviderSpec`` and
+``async def create(config, deps) -> implementation``; built-in providers and
+third-party ones (entry-point group ``corral.providers``) use the same two
+names, so nothing is discovered by reflection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from corral.config.base import ConfigModel
+
+if TYPE_CHECKING:
+    from corral.storage.manager import StorageManager
+
+
+class Api(StrEnum):
+    """The APIs corral serves through providers."""
+
+    inference = "inference"
+    safety = "safety"
+    vector_io = "vector_io"
+    files = "files"
+
+
+#: Routing-table API → the provider API it routes (the "auto-routed pairs").
+ROUTING_TABLES: Mapping[str, Api] = {
+    "models": Api.inference,
+    "shields": Api.safety,
+    "vector_stores": Api.vector_io,
+}
+
+#: Llama Stack APIs that corral does not serve (yet); a config naming them still loads.
+UNSERVED_APIS = frozenset(
+    {
+        "agents",
+        "telemetry",
+        "eval",
+        "datasetio",
+        "scoring",
+        "post_training",
+        "tool_runtime",
+        "batches",
+        "conversations",
+        "prompts",
+        "responses",
+        "datasets",
+        "scoring_functions",
+        "benchmarks",
+        "tool_groups",
+        "memory",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ProviderDeps:
+    """Everything a provider factory receives besides its own config."""
+
+    provider_id: str
+    apis: Mapping[Api, Any]
+    storage: StorageManager
+
+
+ProviderFactory = Callable[[Any, ProviderDeps], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """A provider kind: which API it serves, its config model and its needs."""
+
+    api: Api
+    provider_type: str
+    config: type[ConfigModel]
+    description: str
+    api_dependencies: tuple[Api, ...] = ()
+    optional_api_dependencies: tuple[Api, ...] = ()
+    extras: tuple[str, ...] = field(default=())
+
+    @property
+    def is_remote(self) -> bool:
+        """True for adapters of an external service."""
+        return self.provider_type.startswith("remote::")

@@ -1,0 +1,86 @@
+"""`Stack`: everything one running server owns, started and stopped as a unit.
+
+Start order: storage backends → resource registry → providers (API dependency
+order, each API's router built right after its providers) → resources from the
+run config. Stop runs in reverse. Nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from corral.auth.access_policy import AccessPolicy
+from corral.config.loader import LoadedConfig
+from corral.core.resolver import ProviderInstance, api_order, create_providers
+from corral.core.resources import ResourceRegistry
+from corral.core.routers import ROUTER_FACTORIES
+from corral.core.spec import Api
+from corral.storage.manager import StorageManager
+
+log = logging.getLogger("corral.stack")
+
+
+class Stack:
+    """The runtime of one corral server."""
+
+    def __init__(self, loaded: LoadedConfig, *, access_policy: AccessPolicy | None = None) -> None:
+        self.loaded = loaded
+        self.run = loaded.run
+        self.storage = StorageManager(loaded.run.storage)
+        self.resources = ResourceRegistry(None)
+        self.access = access_policy or AccessPolicy()
+        self.providers: dict[Api, list[ProviderInstance]] = {}
+        self.routers: dict[Api, Any] = {}
+        self.started_at: float | None = None
+
+    async def start(self) -> None:
+        """Open storage, create providers and routers, register config resources."""
+        t0 = time.perf_counter()
+        for warning in self.loaded.warnings:
+            log.warning("%s", warning)
+        await self.storage.open()
+        metadata = self.run.storage.stores.metadata
+        if metadata is not None:
+            self.resources = ResourceRegistry(self.storage.kv(metadata))
+        else:
+            log.warning(
+                "no storage.stores.metadata configured: registered resources live in memory"
+            )
+        await self.resources.load()
+        for api in api_order(self.loaded.providers, self.loaded.source):
+            instances = await create_providers(self.loaded, api, self.routers, self.storage)
+            self.providers[api] = instances
+            factory = ROUTER_FACTORIES.get(api)
+            if factory is not None:
+                self.routers[api] = await factory(self, instances)
+        self.started_at = time.time()
+        log.info("stack started in %.2fs", time.perf_counter() - t0)
+
+    async def stop(self) -> None:
+        """Shut routers and providers down, then close storage."""
+        for api in reversed(list(self.routers)):
+            await _maybe_call(self.routers[api], "shutdown")
+        for instances in reversed(list(self.providers.values())):
+            for inst in instances:
+                await _maybe_call(inst.impl, "shutdown")
+        await self.storage.close()
+
+    def provider_instances(self) -> list[ProviderInstance]:
+        """Every running provider instance, in start order."""
+        return [inst for group in self.providers.values() for inst in group]
+
+    def serves(self, api: Api) -> bool:
+        """True when at least one provider of `api` is configured."""
+        return any(inst.api == api for inst in self.loaded.providers)
+
+
+async def _maybe_call(obj: Any, name: str) -> None:
+    method = getattr(obj, name, None)
+    if method is None:
+        return
+    try:
+        await method()
+    except Exception:
+        log.exception("error during %s of %r", name, obj)

@@ -1,0 +1,90 @@
+"""Small HTTP helpers shared by every route: JSON in, JSON out, route declarations.
+
+Request bodies are parsed once with orjson; a pydantic model validates them only
+where the route declares one. Validation errors become 400s naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from corral.errors import InvalidParameter, InvalidRequest, PayloadTooLarge
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """One HTTP route: dispatch target and the facts OpenAPI needs."""
+
+    method: str
+    path: str
+    endpoint: Endpoint
+    summary: str
+    tag: str
+    request_model: type[BaseModel] | None = None
+    response_model: type[BaseModel] | None = None
+    #: Extra paths that serve the same endpoint (e.g. ``/v1/openai/v1/...`` for older clients).
+    aliases: tuple[str, ...] = ()
+    #: Served without authentication, quota or route policy (health, version).
+    public: bool = False
+    streaming: bool = False
+
+
+class JSONResponse(Response):
+    """A JSON response serialised with orjson."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        """Serialise with orjson."""
+        return orjson.dumps(content)
+
+
+def json_response(
+    content: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """Serialise `content` (dicts, lists, pydantic models) with orjson."""
+    if isinstance(content, BaseModel):
+        content = content.model_dump(mode="json")
+    return JSONResponse(content, status_code=status, headers=headers)
+
+
+async def read_json(request: Request, limit: int | None = None) -> Any:
+    """The parsed JSON body; a bad body is a 400, an oversized one a 413."""
+    if limit is not None:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+    body = await request.body()
+    if limit is not None and len(body) > limit:
+        raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+    if not body:
+        raise InvalidRequest("request body is empty; send a JSON object")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
+
+
+async def read_model(request: Request, model: type[M]) -> M:
+    """The body validated as `model`; the first invalid field is named in the 400."""
+    return parse_model(await read_json(request), model)
+
+
+def parse_model(data: Any, model: type[M]) -> M:
+    """Validate `data` as `model`, turning errors into `InvalidParameter`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        param = ".".join(str(p) for p in first["loc"]) or "body"
+        raise InvalidParameter(param, str(first["msg"])) from None

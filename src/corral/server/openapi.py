@@ -1,0 +1,97 @@
+"""Build ``/openapi.json`` from the declared routes (computed once, at app creation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from corral import __version__
+from corral.server.http import ApiRoute
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["message", "type", "code"],
+            "properties": {
+                "message": {"type": "string"},
+                "type": {"type": "string"},
+                "code": {"type": "string"},
+                "param": {"type": "string"},
+            },
+        }
+    },
+}
+
+
+def build_openapi(routes: list[ApiRoute]) -> dict[str, Any]:
+    """An OpenAPI 3.1 document describing every route (aliases marked deprecated)."""
+    components: dict[str, Any] = {"Error": _ERROR_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        for index, path in enumerate((route.path, *route.aliases)):
+            op = _operation(route, components, deprecated=index > 0)
+            paths.setdefault(path, {})[route.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "corral", "version": __version__},
+        "paths": paths,
+        "components": {"schemas": components},
+    }
+
+
+def _operation(route: ApiRoute, components: dict[str, Any], deprecated: bool) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": route.summary,
+        "tags": [route.tag],
+        "operationId": _operation_id(route, deprecated),
+        "responses": {
+            "200": _response(route, components),
+            "default": {
+                "description": "Error",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        },
+    }
+    params = [p[1:-1].split(":")[0] for p in route.path.split("/") if p.startswith("{")]
+    if params:
+        op["parameters"] = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in params
+        ]
+    if route.request_model is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema(route.request_model, components)}},
+        }
+    if deprecated:
+        op["deprecated"] = True
+    return op
+
+
+def _response(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
+    content: dict[str, Any] = {}
+    if route.response_model is not None:
+        content["application/json"] = {"schema": _schema(route.response_model, components)}
+    if route.streaming:
+        content["text/event-stream"] = {"schema": {"type": "string"}}
+    return {"description": "OK", "content": content} if content else {"description": "OK"}
+
+
+def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    components.setdefault(model.__name__, schema)
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _operation_id(route: ApiRoute, deprecated: bool) -> str:
+    words = [p for p in route.path.split("/") if p and not p.startswith("{") and p != "v1"]
+    base = route.method.lower() + "_" + "_".join(w.replace("-", "_") for w in words)
+    if "{" in route.path:
+        base += "_by_id"
+    return base + ("_alias" if deprecated else "")

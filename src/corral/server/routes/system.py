@@ -1,0 +1,143 @@
+"""Health, version, providers and route inspection."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from corral import __version__
+from corral.config.redact import redacted
+from corral.core.stack import Stack
+from corral.errors import NotFound
+from corral.server.http import ApiRoute, json_response
+
+
+class HealthInfo(BaseModel):
+    """``GET /v1/health``."""
+
+    status: str
+
+
+class VersionInfo(BaseModel):
+    """``GET /v1/version``."""
+
+    version: str
+
+
+class ProviderInfo(BaseModel):
+    """One provider instance, config redacted."""
+
+    api: str
+    provider_id: str
+    provider_type: str
+    config: dict[str, object]
+    health: dict[str, object]
+
+
+class ProviderList(BaseModel):
+    """``GET /v1/providers``."""
+
+    data: list[ProviderInfo]
+
+
+class RouteInfo(BaseModel):
+    """One served route."""
+
+    route: str
+    method: str
+    provider_types: list[str]
+
+
+class RouteList(BaseModel):
+    """``GET /v1/inspect/routes``."""
+
+    data: list[RouteInfo]
+
+
+def routes(stack: Stack) -> list[ApiRoute]:
+    """The system routes."""
+    health_body = {"status": "OK"}
+    version_body = {"version": __version__}
+
+    async def health(request: Request) -> Response:
+        return json_response(health_body)
+
+    async def version(request: Request) -> Response:
+        return json_response(version_body)
+
+    def provider_infos() -> list[dict[str, object]]:
+        return [
+            {
+                "api": str(inst.api),
+                "provider_id": inst.entry.provider_id,
+                "provider_type": inst.entry.provider_type,
+                "config": redacted(inst.config),
+                "health": {"status": "OK" if stack.started_at else "Not started"},
+            }
+            for inst in stack.loaded.providers
+        ]
+
+    async def list_providers(request: Request) -> Response:
+        return json_response({"data": provider_infos()})
+
+    async def get_provider(request: Request) -> Response:
+        wanted = request.path_params["provider_id"]
+        for info in provider_infos():
+            if info["provider_id"] == wanted:
+                return json_response(info)
+        raise NotFound(f"provider {wanted!r} not found", code="provider_not_found")
+
+    async def inspect_routes(request: Request) -> Response:
+        api_routes: list[ApiRoute] = request.app.state.api_routes
+        types_by_tag: dict[str, list[str]] = {}
+        for inst in stack.loaded.providers:
+            types_by_tag.setdefault(str(inst.api), []).append(inst.entry.provider_type)
+        data = [
+            {"route": r.path, "method": r.method, "provider_types": types_by_tag.get(r.tag, [])}
+            for r in api_routes
+        ]
+        return json_response({"data": data})
+
+    return [
+        ApiRoute(
+            "GET", "/v1/health", health, "Server health", "system", None, HealthInfo, public=True
+        ),
+        ApiRoute(
+            "GET",
+            "/v1/version",
+            version,
+            "Server version",
+            "system",
+            None,
+            VersionInfo,
+            public=True,
+        ),
+        ApiRoute(
+            "GET",
+            "/v1/providers",
+            list_providers,
+            "List provider instances",
+            "system",
+            None,
+            ProviderList,
+        ),
+        ApiRoute(
+            "GET",
+            "/v1/providers/{provider_id}",
+            get_provider,
+            "Get a provider instance",
+            "system",
+            None,
+            ProviderInfo,
+        ),
+        ApiRoute(
+            "GET",
+            "/v1/inspect/routes",
+            inspect_routes,
+            "List served routes",
+            "system",
+            None,
+            RouteList,
+        ),
+    ]

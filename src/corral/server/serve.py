@@ -1,0 +1,69 @@
+"""Run the app under uvicorn: TLS, workers, graceful shutdown.
+
+With ``server.workers > 1`` uvicorn starts each worker from an import string,
+so the worker rebuilds the app from the config path in ``CORRAL_CONFIG_PATH``
+(the environment, including ``--env`` overrides, is inherited).
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+
+from corral.config.loader import LoadedConfig, load_config
+from corral.core.registry import load_provider_registry
+from corral.server.app import create_app
+
+CONFIG_PATH_ENV = "CORRAL_CONFIG_PATH"
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
+def app_from_environment() -> Starlette:
+    """Uvicorn worker factory: load the config named by ``CORRAL_CONFIG_PATH``."""
+    loaded = load_config(os.environ[CONFIG_PATH_ENV], load_provider_registry())
+    return create_app(loaded)
+
+
+def serve(loaded: LoadedConfig, host: str, port: int, log_level: str = "info") -> None:
+    """Serve until SIGINT/SIGTERM; in-flight requests finish before pools close."""
+    server = loaded.run.server
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "access_log": False,
+        "http": "httptools",
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+        "server_header": False,
+        "log_config": None,
+    }
+    if server.tls_certfile and server.tls_keyfile:
+        options["ssl_certfile"] = os.path.expanduser(server.tls_certfile)
+        options["ssl_keyfile"] = os.path.expanduser(server.tls_keyfile)
+        if server.tls_cafile:
+            options["ssl_ca_certs"] = os.path.expanduser(server.tls_cafile)
+            options["ssl_cert_reqs"] = ssl.CERT_REQUIRED
+    if _has_uvloop():
+        options["loop"] = "uvloop"
+    if server.workers > 1:
+        os.environ[CONFIG_PATH_ENV] = loaded.source
+        uvicorn.run(
+            "corral.server.serve:app_from_environment",
+            factory=True,
+            workers=server.workers,
+            **options,
+        )
+    else:
+        uvicorn.run(create_app(loaded), **options)
+
+
+def _has_uvloop() -> bool:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True

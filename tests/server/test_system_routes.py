@@ -1,0 +1,38 @@
+"""System routes through a real `corral run` subprocess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.fixtures.server import run_server
+
+CONFIG = """
+version: 2
+apis: []
+providers: {}
+server:
+  port: 1
+"""
+
+
+def test_health_version_and_unknown_route(tmp_path: Path) -> None:
+    with run_server(CONFIG, tmp_path) as server:
+        health = httpx.get(f"{server.base_url}/v1/health")
+        assert health.status_code == 200
+        assert health.json() == {"status": "OK"}
+        version = httpx.get(f"{server.base_url}/v1/version").json()
+        assert version["version"]
+        missing = httpx.get(f"{server.base_url}/v1/nope")
+        assert missing.status_code == 404
+        assert set(missing.json()["error"]) >= {"message", "type", "code"}
+
+
+def test_openapi_lists_every_route(tmp_path: Path) -> None:
+    with run_server(CONFIG, tmp_path) as server:
+        spec = httpx.get(f"{server.base_url}/openapi.json").json()
+        routes = httpx.get(f"{server.base_url}/v1/inspect/routes").json()["data"]
+        for route in routes:
+            assert route["method"].lower() in spec["paths"][route["route"]]
+        assert "/v1/health" in spec["paths"]
