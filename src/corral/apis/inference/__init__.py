@@ -1,0 +1,1 @@
+"""The inference API contract: OpenAI-compatible chat completions, completions, embeddings."""
