@@ -14,8 +14,7 @@ All middlewares are pure ASGI so streaming bodies pass through unbuffered.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
+import traceback
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,7 +23,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
+from corral.config.issues import ConfigError
 from corral.config.loader import LoadedConfig
 from corral.config.server import ServerConfig
 from corral.core.stack import Stack
@@ -33,9 +34,12 @@ from corral.server.errors import handle_exception
 from corral.server.http import ApiRoute, json_response
 from corral.server.openapi import build_openapi
 from corral.server.routes import collect_routes
+from corral.storage.manager import StorageStartupError
+
+STARTUP_ERRORS = (ConfigError, StorageStartupError)
 
 
-def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> Starlette:
+def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
     """The ASGI app serving `loaded`; the stack starts and stops with the app's lifespan."""
     stack = stack or Stack(loaded)
     api_routes = collect_routes(stack)
@@ -43,14 +47,6 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> Starlette:
 
     async def openapi_endpoint(request: Request) -> Response:
         return json_response(openapi)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await stack.start()
-        try:
-            yield
-        finally:
-            await stack.stop()
 
     app = Starlette(
         routes=[*_starlette_routes(api_routes), Route("/openapi.json", openapi_endpoint)],
@@ -60,12 +56,50 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> Starlette:
             HTTPException: handle_exception,
             Exception: handle_exception,
         },
-        lifespan=lifespan,
     )
     app.router.redirect_slashes = False
     app.state.stack = stack
     app.state.api_routes = api_routes
-    return app
+    return CorralApp(app, stack)
+
+
+class CorralApp:
+    """The ASGI entry point: owns the lifespan (stack start/stop), delegates HTTP to Starlette.
+
+    Startup failures that are the operator's to fix (a database that is down, a
+    bad reference) are reported as one clear line instead of a traceback.
+    """
+
+    def __init__(self, app: Starlette, stack: Stack) -> None:
+        self.app = app
+        self.stack = stack
+        self.state = app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection."""
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        message = await receive()
+        assert message["type"] == "lifespan.startup"
+        try:
+            await self.stack.start()
+        except STARTUP_ERRORS as exc:
+            await self.stack.stop()
+            await send({"type": "lifespan.startup.failed", "message": f"startup failed: {exc}"})
+            return
+        except BaseException:
+            await self.stack.stop()
+            await send({"type": "lifespan.startup.failed", "message": traceback.format_exc()})
+            raise
+        await send({"type": "lifespan.startup.complete"})
+        message = await receive()
+        assert message["type"] == "lifespan.shutdown"
+        await self.stack.stop()
+        await send({"type": "lifespan.shutdown.complete"})
 
 
 def _starlette_routes(api_routes: list[ApiRoute]) -> list[Route]:

@@ -12,17 +12,16 @@ import ssl
 from typing import Any
 
 import uvicorn
-from starlette.applications import Starlette
 
 from corral.config.loader import LoadedConfig, load_config
 from corral.core.registry import load_provider_registry
-from corral.server.app import create_app
+from corral.server.app import CorralApp, create_app
 
 CONFIG_PATH_ENV = "CORRAL_CONFIG_PATH"
 GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
-def app_from_environment() -> Starlette:
+def app_from_environment() -> CorralApp:
     """Uvicorn worker factory: load the config named by ``CORRAL_CONFIG_PATH``."""
     loaded = load_config(os.environ[CONFIG_PATH_ENV], load_provider_registry())
     return create_app(loaded)

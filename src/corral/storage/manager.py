@@ -1,35 +1,158 @@
-"""`StorageManager`: opens each declared backend once and hands out stores on it."""
+"""`StorageManager`: opens each declared backend once and hands out stores on it.
+
+Every store and provider that references a backend shares its one connection
+(pool). A backend that cannot be opened at startup is a `StorageStartupError`
+naming the backend and its address; later failures surface per operation as
+503s (`ServiceUnavailable`) and pools reconnect by themselves.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any, Protocol
 
-from corral.config.storage import KVReference, SqlReference, StorageConfig
+import sqlalchemy as sa
+
+from corral.config.storage import (
+    KVMongoDBBackend,
+    KVPostgresBackend,
+    KVRedisBackend,
+    KVReference,
+    KVSqliteBackend,
+    SqlPostgresBackend,
+    SqlReference,
+    SqlSqliteBackend,
+    StorageConfig,
+)
 from corral.storage.api import KVStore, SqlStore
+from corral.storage.kv_sqlite import SqliteKVBackend, sqlite_path
+from corral.storage.sql_store import SqlBackend
 
 log = logging.getLogger("corral.storage")
+
+
+class StorageStartupError(Exception):
+    """A declared backend could not be opened when the server started."""
+
+
+class _Backend(Protocol):
+    name: str
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class StorageManager:
     """Owns the backends of one stack: opened in `open`, closed in `close`."""
 
-    def __init__(self, config: StorageConfig) -> None:
+    def __init__(self, config: StorageConfig, *, redis_key_prefix: str = "") -> None:
         self._config = config
-        self._kv: dict[str, object] = {}
-        self._sql: dict[str, object] = {}
+        self._redis_prefix = redis_key_prefix
+        self._backends: dict[str, Any] = {}
+        self._extra: list[Any] = []
 
     async def open(self) -> None:
         """Connect every declared backend; a backend that is down is a startup error."""
-        for name, backend in self._config.backends.items():
-            raise NotImplementedError(f"storage backend {name} ({backend.type})")
+        for name, config in self._config.backends.items():
+            backend = self._make(name, config)
+            await _open_or_explain(backend, config.type)
+            self._backends[name] = backend
+
+    def _make(self, name: str, config: Any) -> Any:
+        if isinstance(config, KVSqliteBackend):
+            return SqliteKVBackend(name, config.db_path)
+        if isinstance(config, KVRedisBackend):
+            return _redis_backend(name, config, self._redis_prefix)
+        if isinstance(config, KVPostgresBackend):
+            return _postgres_kv_backend(name, config)
+        if isinstance(config, KVMongoDBBackend):
+            from corral.storage.kv_mongodb import MongoKVBackend
+
+            return MongoKVBackend(name, config)
+        if isinstance(config, SqlSqliteBackend):
+            path = sqlite_path(config.db_path)
+            url = sa.URL.create("sqlite+aiosqlite", database=str(path))
+            return SqlBackend(name, url, str(path), None)
+        if isinstance(config, SqlPostgresBackend):
+            url = sa.URL.create(
+                "postgresql+asyncpg",
+                username=config.user,
+                password=config.password,
+                host=config.host,
+                port=config.port,
+                database=config.db,
+            )
+            return SqlBackend(
+                name, url, f"{config.host}:{config.port}/{config.db}", config.pool_size
+            )
+        raise StorageStartupError(f"backend {name!r}: unsupported type {config.type!r}")
 
     def kv(self, ref: KVReference) -> KVStore:
         """A KV store on a declared backend, isolated by the reference's namespace."""
-        raise NotImplementedError(ref.backend)
+        backend = self._backends.get(ref.backend)
+        if backend is None or not hasattr(backend, "store") or isinstance(backend, SqlBackend):
+            raise StorageStartupError(f"{ref.backend!r} is not an open KV backend")
+        store: KVStore = backend.store(ref.namespace)
+        return store
 
     def sql(self, ref: SqlReference) -> SqlStore:
         """A SQL store on a declared backend for the reference's table."""
-        raise NotImplementedError(ref.backend)
+        backend = self._backends.get(ref.backend)
+        if not isinstance(backend, SqlBackend):
+            raise StorageStartupError(f"{ref.backend!r} is not an open SQL backend")
+        return backend.store(ref.table_name)
+
+    async def inline_sqlite_kv(self, db_path: str, namespace: str | None) -> KVStore:
+        """A KV store in its own SQLite file (the documented inline ``{type: sqlite}`` form)."""
+        backend = SqliteKVBackend(f"inline:{db_path}", db_path)
+        await _open_or_explain(backend, "sqlite")
+        self._extra.append(backend)
+        return backend.store(namespace)
 
     async def close(self) -> None:
         """Close every pool."""
+        for backend in [*self._backends.values(), *self._extra]:
+            try:
+                await backend.close()
+            except Exception:
+                log.exception("error closing storage backend %s", backend.name)
+        self._backends.clear()
+        self._extra.clear()
+
+
+async def _open_or_explain(backend: Any, kind: str) -> None:
+    try:
+        await backend.open()
+    except Exception as exc:
+        address = getattr(backend, "address", "?")
+        raise StorageStartupError(
+            f"storage backend {backend.name!r} ({kind} at {address}) cannot be opened: {exc}"
+        ) from exc
+
+
+def _redis_backend(name: str, config: KVRedisBackend, prefix: str) -> Any:
+    from corral.storage.kv_redis import RedisKVBackend
+
+    return RedisKVBackend(
+        name,
+        host=config.host,
+        port=config.port,
+        db=config.db,
+        password=config.password,
+        url=config.url,
+        key_prefix=prefix,
+    )
+
+
+def _postgres_kv_backend(name: str, config: KVPostgresBackend) -> Any:
+    from corral.storage.kv_postgres import PostgresKVBackend
+
+    dsn = {
+        "host": config.host,
+        "port": config.port,
+        "database": config.db,
+        "user": config.user,
+        "password": config.password,
+    }
+    return PostgresKVBackend(name, dsn=dsn, table=config.table_name, pool_size=config.pool_size)
