@@ -18,7 +18,15 @@ from corral.core.spec import Api, ProviderFactory, ProviderSpec
 
 log = logging.getLogger("corral.registry")
 
-BUILTIN_PROVIDER_MODULES: tuple[str, ...] = ()
+BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
+    "corral.providers.remote.inference.openai",
+    "corral.providers.remote.inference.openai_compatible",
+    "corral.providers.remote.inference.vllm",
+    "corral.providers.remote.inference.ollama",
+    "corral.providers.remote.inference.together",
+    "corral.providers.remote.inference.fireworks",
+    "corral.providers.remote.inference.groq",
+)
 
 ENTRY_POINT_GROUP = "corral.providers"
 

@@ -18,4 +18,11 @@ if TYPE_CHECKING:
 
 RouterFactory = Callable[["Stack", list["ProviderInstance"]], Awaitable[Any]]
 
-ROUTER_FACTORIES: Mapping[Api, RouterFactory] = {}
+
+async def _inference(stack: Stack, instances: list[ProviderInstance]) -> Any:
+    from corral.core.routers.inference import create_inference_router
+
+    return await create_inference_router(stack, instances)
+
+
+ROUTER_FACTORIES: Mapping[Api, RouterFactory] = {Api.inference: _inference}

@@ -1,0 +1,209 @@
+"""The inference store: every chat completion with its input messages, owner-stamped.
+
+Writes go through the store's bounded `WriteQueue`, after the response has been
+handed to the client; a streamed completion is assembled from its raw chunks in
+the writer task, not on the request path. Reads are filtered by access policy
+as ``sql_record::<table>::<id>`` records owned by the stamped principal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from corral.apis.context import User
+from corral.apis.resources import Owner
+from corral.auth.access_policy import AccessPolicy
+from corral.errors import InvalidParameter, NotFound
+from corral.storage.api import Column, SqlStore
+from corral.storage.write_queue import WriteQueue
+
+COLUMNS = [
+    Column("id", "string", primary_key=True),
+    Column("created", "integer", index=True),
+    Column("model", "string", index=True),
+    Column("owner_principal", "string", index=True),
+    Column("access_attributes", "json"),
+    Column("input_messages", "json"),
+    Column("completion", "json"),
+]
+
+
+class InferenceStore:
+    """Chat completions persisted in a SQL table through a write queue."""
+
+    def __init__(
+        self, store: SqlStore, table: str, queue: WriteQueue, access: AccessPolicy
+    ) -> None:
+        self._store = store
+        self._table = table
+        self._queue = queue
+        self._access = access
+
+    async def start(self) -> None:
+        """Create the table and start the writers."""
+        await self._store.create_table(self._table, COLUMNS)
+        self._queue.start()
+
+    async def close(self) -> None:
+        """Flush pending writes."""
+        await self._queue.close()
+
+    def record(
+        self, request: dict[str, Any], completion: dict[str, Any], user: User | None
+    ) -> None:
+        """Queue a finished non-streamed completion."""
+        messages = request.get("messages", [])
+
+        async def write() -> None:
+            await self._insert(completion, messages, user)
+
+        self._queue.submit(write)
+
+    def record_stream(
+        self, request: dict[str, Any], chunks: Sequence[bytes], user: User | None
+    ) -> None:
+        """Queue a streamed completion; it is assembled from `chunks` by the writer."""
+        messages = request.get("messages", [])
+
+        async def write() -> None:
+            completion = assemble_chunks(chunks)
+            if completion is not None:
+                await self._insert(completion, messages, user)
+
+        self._queue.submit(write)
+
+    async def _insert(self, completion: dict[str, Any], messages: Any, user: User | None) -> None:
+        if not isinstance(completion.get("id"), str):
+            return
+        await self._store.upsert(
+            self._table,
+            {
+                "id": completion["id"],
+                "created": int(completion.get("created") or time.time()),
+                "model": str(completion.get("model", "")),
+                "owner_principal": user.principal if user else None,
+                "access_attributes": dict(user.attributes) if user else None,
+                "input_messages": messages,
+                "completion": completion,
+            },
+            key=["id"],
+        )
+
+    def _visible(self, row: dict[str, Any], user: User | None) -> bool:
+        owner = None
+        if row.get("owner_principal"):
+            owner = Owner(
+                principal=row["owner_principal"], attributes=row.get("access_attributes") or {}
+            )
+        policy_id = f"sql_record::{self._table}::{row['id']}"
+        return self._access.is_allowed(user, "read", policy_id, owner)
+
+    async def get(self, completion_id: str, user: User | None) -> dict[str, Any]:
+        """One stored completion with its input messages."""
+        row = await self._store.fetch_one(self._table, {"id": completion_id})
+        if row is None or not self._visible(row, user):
+            raise NotFound(
+                f"chat completion {completion_id!r} not found", code="completion_not_found"
+            )
+        return _payload(row)
+
+    async def list(
+        self, user: User | None, *, after: str | None, limit: int, model: str | None, order: str
+    ) -> dict[str, Any]:
+        """A page of stored completions, newest first unless `order` is ``asc``."""
+        if order not in ("asc", "desc"):
+            raise InvalidParameter("order", "must be 'asc' or 'desc'")
+        if not 1 <= limit <= 1000:
+            raise InvalidParameter("limit", "must be between 1 and 1000")
+        where = {"model": model} if model else {}
+        rows: list[dict[str, Any]] = []
+        cursor, has_more = after, True
+        while len(rows) < limit and has_more:
+            page = await self._store.fetch_page(
+                self._table,
+                where,
+                order_by="created",
+                descending=order == "desc",
+                limit=limit,
+                after=cursor,
+            )
+            has_more = page.has_more
+            rows += [r for r in page.rows if self._visible(r, user)]
+            cursor = page.rows[-1]["id"] if page.rows else None
+        more = has_more or len(rows) > limit
+        data = [_payload(r) for r in rows[:limit]]
+        return {
+            "object": "list",
+            "data": data,
+            "has_more": more,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        }
+
+
+def _payload(row: dict[str, Any]) -> dict[str, Any]:
+    completion = dict(row["completion"])
+    completion["input_messages"] = row["input_messages"] or []
+    return completion
+
+
+def assemble_chunks(chunks: Sequence[bytes]) -> dict[str, Any] | None:
+    """Rebuild the non-streamed completion object from streamed chunk payloads."""
+    parsed = [orjson.loads(c) for c in chunks]
+    if not parsed:
+        return None
+    first = parsed[0]
+    choices: dict[int, dict[str, Any]] = {}
+    usage = None
+    for chunk in parsed:
+        usage = chunk.get("usage") or usage
+        for choice in chunk.get("choices") or []:
+            _merge_choice(choices.setdefault(choice.get("index", 0), _empty_choice(choice)), choice)
+    return {
+        "id": first.get("id"),
+        "object": "chat.completion",
+        "created": first.get("created"),
+        "model": first.get("model"),
+        "choices": [_finish(choices[i]) for i in sorted(choices)],
+        "usage": usage,
+    }
+
+
+def _empty_choice(choice: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "index": choice.get("index", 0),
+        "content": [],
+        "tool_calls": {},
+        "finish_reason": None,
+        "role": "assistant",
+    }
+
+
+def _merge_choice(acc: dict[str, Any], choice: dict[str, Any]) -> None:
+    delta = choice.get("delta") or {}
+    if delta.get("role"):
+        acc["role"] = delta["role"]
+    if delta.get("content"):
+        acc["content"].append(delta["content"])
+    for call in delta.get("tool_calls") or []:
+        slot = acc["tool_calls"].setdefault(
+            call.get("index", 0),
+            {"id": None, "type": "function", "function": {"name": "", "arguments": ""}},
+        )
+        slot["id"] = call.get("id") or slot["id"]
+        fn = call.get("function") or {}
+        slot["function"]["name"] += fn.get("name") or ""
+        slot["function"]["arguments"] += fn.get("arguments") or ""
+    if choice.get("finish_reason"):
+        acc["finish_reason"] = choice["finish_reason"]
+
+
+def _finish(acc: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": acc["role"], "content": "".join(acc["content"]) or None}
+    if acc["tool_calls"]:
+        message["tool_calls"] = [acc["tool_calls"][i] for i in sorted(acc["tool_calls"])]
+    return {"index": acc["index"], "message": message, "finish_reason": acc["finish_reason"]}

@@ -1,0 +1,135 @@
+"""The inference router: resolve the model, call its provider, record the completion.
+
+Each method gets the request body as the client sent it (parsed once by the
+route) and returns either a response dict or a chunk stream. Stream chunks pass
+through as bytes; only the ``model`` field is rewritten to corral's id, with a
+byte-level splice when the upstream writes compact JSON (the usual case) and a
+parse/serialise fallback otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from corral.apis.context import RequestContext
+from corral.apis.inference.api import ChunkStream, InferenceCall, InferenceProvider
+from corral.core.inference_store import InferenceStore
+from corral.core.routing_tables.models import ModelsTable
+from corral.storage.write_queue import WriteQueue
+
+if TYPE_CHECKING:
+    from corral.core.resolver import ProviderInstance
+    from corral.core.stack import Stack
+
+log = logging.getLogger("corral.inference")
+
+_MODEL_KEYS = (b'"model":"', b'"model": "')
+
+
+class InferenceRouter:
+    """Routes OpenAI-compatible inference calls to the provider that owns the model."""
+
+    def __init__(self, models: ModelsTable, store: InferenceStore | None) -> None:
+        self.models = models
+        self.store = store
+
+    async def chat_completion(
+        self, body: dict[str, Any], ctx: RequestContext
+    ) -> dict[str, Any] | ChunkStream:
+        """``POST /v1/chat/completions``."""
+        routed = self.models.resolve(body.get("model"), ctx.user, want="llm")
+        call = InferenceCall(routed.target, body, ctx)
+        result = await routed.provider.chat_completion(call)
+        if isinstance(result, dict):
+            if self.store is not None:
+                self.store.record(body, result, ctx.user)
+            return result
+        return self._relabel(
+            result, routed.target.identifier, body, ctx, record=self.store is not None
+        )
+
+    async def completion(
+        self, body: dict[str, Any], ctx: RequestContext
+    ) -> dict[str, Any] | ChunkStream:
+        """``POST /v1/completions``."""
+        routed = self.models.resolve(body.get("model"), ctx.user, want="llm")
+        result = await routed.provider.completion(InferenceCall(routed.target, body, ctx))
+        if isinstance(result, dict):
+            return result
+        return self._relabel(result, routed.target.identifier, body, ctx, record=False)
+
+    async def embeddings(self, body: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        """``POST /v1/embeddings``."""
+        routed = self.models.resolve(body.get("model"), ctx.user, want="embedding")
+        return await routed.provider.embeddings(InferenceCall(routed.target, body, ctx))
+
+    async def _relabel(
+        self,
+        chunks: ChunkStream,
+        identifier: str,
+        body: dict[str, Any],
+        ctx: RequestContext,
+        *,
+        record: bool,
+    ) -> AsyncIterator[bytes]:
+        ident = orjson.dumps(identifier)[1:-1]
+        seen: list[bytes] = []
+        completed = False
+        try:
+            async for chunk in chunks:
+                out = relabel_chunk(chunk, ident, identifier)
+                if record:
+                    seen.append(out)
+                yield out
+            completed = True
+        finally:
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                await close()
+            if completed and record and self.store is not None:
+                self.store.record_stream(body, seen, ctx.user)
+
+    async def shutdown(self) -> None:
+        """Flush the inference store."""
+        if self.store is not None:
+            await self.store.close()
+
+
+def relabel_chunk(chunk: bytes, ident: bytes, identifier: str) -> bytes:
+    """Set the chunk's ``model`` to corral's id without re-serialising when possible."""
+    for key in _MODEL_KEYS:
+        start = chunk.find(key)
+        if start >= 0:
+            value_start = start + len(key)
+            end = chunk.find(b'"', value_start)
+            if end > 0 and b"\\" not in chunk[value_start:end]:
+                return chunk[:value_start] + ident + chunk[end:]
+    try:
+        data = orjson.loads(chunk)
+    except orjson.JSONDecodeError:
+        return chunk
+    if isinstance(data, dict) and "model" in data:
+        data["model"] = identifier
+        return orjson.dumps(data)
+    return chunk
+
+
+async def create_inference_router(
+    stack: Stack, instances: list[ProviderInstance]
+) -> InferenceRouter:
+    """Build the models table and router from the inference providers."""
+    providers: dict[str, InferenceProvider] = {i.provider_id: i.impl for i in instances}
+    models = ModelsTable(stack.resources, providers, stack.access)
+    await models.register_config_models(stack.run.all_models())
+    await models.discover()
+    store = None
+    ref = stack.run.storage.stores.inference
+    if ref is not None:
+        queue = WriteQueue("inference_store", ref.max_write_queue_size, ref.num_writers)
+        store = InferenceStore(stack.storage.sql(ref), ref.table_name, queue, stack.access)
+        await store.start()
+    return InferenceRouter(models, store)

@@ -1,0 +1,1 @@
+"""Routing tables: which provider owns which resource (models, shields, vector stores)."""

@@ -1,0 +1,1 @@
+"""Remote providers: adapters of services that run outside corral."""

@@ -1,0 +1,1 @@
+"""Remote inference providers: OpenAI, vLLM, Ollama, any OpenAI-compatible server, presets."""

@@ -1,0 +1,34 @@
+"""Build the per-request `RequestContext` from what the middlewares left in the ASGI scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from corral.apis.context import RequestContext
+from corral.errors import InvalidRequest
+
+PROVIDER_DATA_HEADER = "x-llamastack-provider-data"
+
+
+def request_context(request: Request) -> RequestContext:
+    """The caller (set by the auth middleware, None when auth is off) and provider data."""
+    user = request.scope.get("user")
+    raw = request.headers.get(PROVIDER_DATA_HEADER)
+    if raw is None:
+        return RequestContext(user=user)
+    return RequestContext(user=user, provider_data=_provider_data(raw))
+
+
+def _provider_data(raw: str) -> dict[str, Any]:
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise InvalidRequest(
+            f"the {PROVIDER_DATA_HEADER} header is not valid JSON", code="invalid_provider_data"
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidRequest(f"the {PROVIDER_DATA_HEADER} header must be a JSON object")
+    return data

@@ -1,0 +1,176 @@
+"""``/v1/chat/completions``, ``/v1/completions``, ``/v1/embeddings`` and the stored completions.
+
+Bodies are parsed once (orjson) and checked only for the fields corral routes
+on; everything else goes to the provider untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from corral.apis.inference.models import (
+    ChatCompletionRequest,
+    CompletionRequest,
+    EmbeddingsRequest,
+    StoredCompletionList,
+)
+from corral.core.routers.inference import InferenceRouter
+from corral.core.spec import Api
+from corral.core.stack import Stack
+from corral.errors import InvalidParameter, InvalidRequest, NotFound
+from corral.server.context import request_context
+from corral.server.http import ApiRoute, json_response, read_json
+from corral.server.sse import sse_response
+
+OPENAI_ALIAS = "/v1/openai/v1"
+
+
+def _require_object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidRequest("the request body must be a JSON object")
+    if body.get("stream") not in (None, True, False):
+        raise InvalidParameter("stream", "must be a boolean")
+    return body
+
+
+def check_chat(raw: Any) -> dict[str, Any]:
+    """The minimal checks a chat request needs before routing."""
+    body = _require_object(raw)
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise InvalidParameter("messages", "a non-empty list of messages is required")
+    return body
+
+
+def check_completion(raw: Any) -> dict[str, Any]:
+    """The minimal checks a completion request needs."""
+    body = _require_object(raw)
+    if not isinstance(body.get("prompt"), str | list):
+        raise InvalidParameter("prompt", "a string or a list is required")
+    return body
+
+
+def check_embeddings(raw: Any) -> dict[str, Any]:
+    """The minimal checks an embeddings request needs."""
+    body = _require_object(raw)
+    if not isinstance(body.get("input"), str | list) or body.get("input") in ("", []):
+        raise InvalidParameter("input", "a non-empty string or list is required")
+    if body.get("encoding_format") not in (None, "float", "base64"):
+        raise InvalidParameter("encoding_format", "must be 'float' or 'base64'")
+    return body
+
+
+def routes(stack: Stack) -> list[ApiRoute]:
+    """The inference routes (only when an inference provider is configured)."""
+    if not stack.serves(Api.inference):
+        return []
+    limit = stack.run.server.max_request_body_bytes
+
+    def router() -> InferenceRouter:
+        found: InferenceRouter = stack.routers[Api.inference]
+        return found
+
+    async def chat(request: Request) -> Response:
+        body = check_chat(await read_json(request, limit))
+        result = await router().chat_completion(body, request_context(request))
+        return json_response(result) if isinstance(result, dict) else await sse_response(result)
+
+    async def completion(request: Request) -> Response:
+        body = check_completion(await read_json(request, limit))
+        result = await router().completion(body, request_context(request))
+        return json_response(result) if isinstance(result, dict) else await sse_response(result)
+
+    async def embeddings(request: Request) -> Response:
+        body = check_embeddings(await read_json(request, limit))
+        return json_response(await router().embeddings(body, request_context(request)))
+
+    async def list_completions(request: Request) -> Response:
+        store = router().store
+        if store is None:
+            return json_response(
+                {"object": "list", "data": [], "has_more": False, "first_id": None, "last_id": None}
+            )
+        q = request.query_params
+        try:
+            limit_n = int(q.get("limit", "20"))
+        except ValueError:
+            raise InvalidParameter("limit", "must be an integer") from None
+        page = await store.list(
+            request_context(request).user,
+            after=q.get("after"),
+            limit=limit_n,
+            model=q.get("model"),
+            order=q.get("order", "desc"),
+        )
+        return json_response(page)
+
+    async def get_completion(request: Request) -> Response:
+        store = router().store
+        completion_id = request.path_params["completion_id"]
+        if store is None:
+            raise NotFound(
+                f"chat completion {completion_id!r} not found (no inference store is configured)",
+                code="completion_not_found",
+            )
+        return json_response(await store.get(completion_id, request_context(request).user))
+
+    def alias(path: str) -> tuple[str, ...]:
+        return (OPENAI_ALIAS + path.removeprefix("/v1"),)
+
+    return [
+        ApiRoute(
+            "POST",
+            "/v1/chat/completions",
+            chat,
+            "Create a chat completion",
+            "inference",
+            ChatCompletionRequest,
+            None,
+            aliases=alias("/v1/chat/completions"),
+            streaming=True,
+        ),
+        ApiRoute(
+            "POST",
+            "/v1/completions",
+            completion,
+            "Create a completion",
+            "inference",
+            CompletionRequest,
+            None,
+            aliases=alias("/v1/completions"),
+            streaming=True,
+        ),
+        ApiRoute(
+            "POST",
+            "/v1/embeddings",
+            embeddings,
+            "Create embeddings",
+            "inference",
+            EmbeddingsRequest,
+            None,
+            aliases=alias("/v1/embeddings"),
+        ),
+        ApiRoute(
+            "GET",
+            "/v1/chat/completions",
+            list_completions,
+            "List stored chat completions",
+            "inference",
+            None,
+            StoredCompletionList,
+            aliases=alias("/v1/chat/completions"),
+        ),
+        ApiRoute(
+            "GET",
+            "/v1/chat/completions/{completion_id}",
+            get_completion,
+            "Get a stored chat completion",
+            "inference",
+            None,
+            None,
+            aliases=alias("/v1/chat/completions/{completion_id}"),
+        ),
+    ]
