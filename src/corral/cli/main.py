@@ -111,6 +111,35 @@ def schema() -> None:
     click.echo(json.dumps(RunConfig.model_json_schema(), indent=2))
 
 
+@config.command("migrate")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write here (default: stdout)."
+)
+def migrate_command(old: str, output: str | None) -> None:
+    """Rewrite an older run config (OLD) into the current form."""
+    from corral.config.loader import read_config_text
+    from corral.config.migrate import migrate
+    from corral.config.yaml_source import parse_yaml
+
+    try:
+        sourced = parse_yaml(read_config_text(old), old)
+    except ConfigError as err:
+        _fail(err.render())
+    if not isinstance(sourced.data, dict):
+        _fail(f"{old}: the run config must be a YAML mapping")
+    new, changes = migrate(sourced.data)
+    text = yaml.safe_dump(new, sort_keys=False, allow_unicode=True)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+    for change in changes or ["nothing to migrate"]:
+        click.echo(f"migrated: {change}", err=True)
+    click.echo("note: comments of the original file are not carried over", err=True)
+
+
 @main.command("list-apis")
 def list_apis() -> None:
     """List the APIs corral serves."""

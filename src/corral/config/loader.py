@@ -94,9 +94,35 @@ def load_sourced(
     providers = _validate_providers(run, registry, issues, warnings)
     _check_apis(run, registry, issues, warnings)
     _check_resource_providers(run, issues)
+    issues += unenforced_features(run)
     if issues:
         raise ConfigError(source, issues).with_lines(lines)
     return LoadedConfig(run, providers, source, warnings, lines)
+
+
+def unenforced_features(run: RunConfig) -> list[ConfigIssue]:
+    """Security settings this build cannot enforce yet: refused, never silently ignored."""
+    out = []
+    auth = run.server.auth
+    if auth is not None and (auth.provider_config or auth.access_policy or auth.route_policy):
+        out.append(
+            ConfigIssue(
+                ("server", "auth"),
+                "authentication, access_policy and route_policy are not enforced by this corral "
+                "build; it refuses to start rather than serve an open server",
+                "remove server.auth, or use a corral release that enforces it",
+            )
+        )
+    if run.server.quota is not None:
+        out.append(
+            ConfigIssue(
+                ("server", "quota"),
+                "quotas are not enforced by this corral build; it refuses to start rather than "
+                "pretend to limit requests",
+                "remove server.quota, or use a corral release that enforces it",
+            )
+        )
+    return out
 
 
 def _explained_by(issue: ConfigIssue, earlier: list[ConfigIssue]) -> bool:

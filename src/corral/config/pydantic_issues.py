@@ -24,8 +24,13 @@ def issues_from_validation(
     """One issue per pydantic error, with real data paths and helpful fixes."""
     out: list[ConfigIssue] = []
     seen: set[tuple[Path, str]] = set()
-    for err in exc.errors(include_url=False):
-        path = _data_path(tuple(err["loc"]), data)
+    located = [
+        (err, _data_path(tuple(err["loc"]), data, err["type"]))
+        for err in exc.errors(include_url=False)
+    ]
+    for err, path in located:
+        if _superseded(err, path, located):
+            continue
         problem, fix = _describe(err, path, data, root)
         key = (path, problem)
         if key not in seen:
@@ -34,7 +39,34 @@ def issues_from_validation(
     return out
 
 
-def _data_path(loc: tuple[str | int, ...], data: Any) -> Path:
+_TYPE_MISMATCH = frozenset(
+    {
+        "bool_type",
+        "bool_parsing",
+        "string_type",
+        "int_type",
+        "int_parsing",
+        "float_type",
+        "model_type",
+        "dict_type",
+        "list_type",
+        "literal_error",
+        "model_attributes_type",
+    }
+)
+
+
+def _superseded(err: Any, path: Path, located: list[tuple[Any, Path]]) -> bool:
+    """A union member's plain type mismatch, when another member explains the same place."""
+    if err["type"] not in _TYPE_MISMATCH:
+        return False
+    return any(
+        other is not err and other["type"] not in _TYPE_MISMATCH and p[: len(path)] == path
+        for other, p in located
+    )
+
+
+def _data_path(loc: tuple[str | int, ...], data: Any, kind: str = "missing") -> Path:
     """Follow `loc` through `data`.
 
     Parts that are not keys are union tags, except the last one, which names a
@@ -49,7 +81,7 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> Path:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
             path.append(part)
-        elif index == len(loc) - 1:
+        elif index == len(loc) - 1 and kind in ("missing", "extra_forbidden"):
             path.append(part)
     return tuple(path)
 

@@ -1,0 +1,133 @@
+"""Older config forms are recognised, explained, and migrated to files that validate."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from corral.config.issues import ConfigError
+from corral.config.loader import load_config
+from corral.config.migrate import migrate
+from corral.core.registry import load_provider_registry
+
+OLD_STORES = """version: 2
+conda_env: ollama
+apis: [inference, telemetry]
+providers:
+  inference:
+  - provider_id: ollama
+    provider_type: remote::ollama
+    config: {url: "${env.OLLAMA_URL:http://localhost:11434}"}
+  telemetry:
+  - {provider_id: meta-reference, provider_type: inline::meta-reference, config: {}}
+metadata_store:
+  namespace: null
+  type: sqlite
+  db_path: ${env.SQLITE_STORE_DIR:~/.llama/distributions/ollama}/registry.db
+inference_store:
+  type: postgres
+  host: ${env.POSTGRES_HOST:localhost}
+  db: llama
+  user: llama
+  password: ${env.POSTGRES_PASSWORD:secret}
+conversations_store:
+  type: postgres
+  host: ${env.POSTGRES_HOST:localhost}
+  db: llama
+  user: llama
+  password: ${env.POSTGRES_PASSWORD:secret}
+models:
+- {model_id: "${env.INFERENCE_MODEL:llama3.2}", provider_id: ollama, provider_model_id: null}
+"""
+
+OLD_AUTH = """version: 2
+server:
+  auth:
+    provider_type: custom
+    config: {endpoint: "https://auth.example.com/validate"}
+"""
+
+OLD_QUOTA = """version: 2
+server:
+  quota:
+    type: sqlite
+    config: {db_path: ./quotas.db}
+    limit: {max_requests: 1000, period: day}
+"""
+
+
+def load(text: str) -> object:
+    return load_config("old.yaml", load_provider_registry(plugins=False), env={}, text=text)
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        (
+            OLD_STORES,
+            [
+                "old.yaml:2 conda_env",
+                "old.yaml:11 metadata_store",
+                "old.yaml:15 inference_store",
+                "old.yaml:21 conversations_store",
+                "storage.backends",
+            ],
+        ),
+        (
+            OLD_AUTH,
+            [
+                "old.yaml:3 server.auth",
+                "provider_config: {type: custom",
+                "refused rather than ignored",
+            ],
+        ),
+        (OLD_QUOTA, ["old.yaml:3 server.quota", "anonymous_max_requests"]),
+        (
+            "version: 2\nstorage:\n  type: sqlite\n  db_path: /tmp/r.db\n",
+            ["storage", "storage.backends"],
+        ),
+    ],
+)
+def test_older_forms_are_explained(text: str, needles: list[str]) -> None:
+    with pytest.raises(ConfigError) as err:
+        load(text)
+    message = str(err.value)
+    for needle in needles:
+        assert needle in message
+    assert "corral config migrate" in message
+
+
+def test_stores_migrate_to_shared_backends_and_validate() -> None:
+    new, changes = migrate(yaml.safe_load(OLD_STORES))
+    assert "conda_env" not in new and "telemetry" not in new["apis"]
+    backends = new["storage"]["backends"]
+    assert backends["kv_default"]["type"] == "kv_sqlite"
+    assert list(backends) == [
+        "kv_default",
+        "sql_default",
+    ]  # the two identical postgres blocks share one
+    assert new["storage"]["stores"]["conversations"] == {
+        "backend": "sql_default",
+        "table_name": "openai_conversations",
+    }
+    assert (
+        new["providers"]["inference"][0]["config"]["url"]
+        == "${env.OLLAMA_URL:=http://localhost:11434}"
+    )
+    assert len(changes) >= 4
+    loaded = load(yaml.safe_dump(new))
+    assert loaded.run.storage.stores.inference.table_name == "inference_store"  # type: ignore[attr-defined]
+
+
+def test_auth_and_quota_migrate_to_the_current_form() -> None:
+    auth, _ = migrate(yaml.safe_load(OLD_AUTH))
+    assert auth["server"]["auth"] == {
+        "provider_config": {"type": "custom", "endpoint": "https://auth.example.com/validate"}
+    }
+    quota, _ = migrate(yaml.safe_load(OLD_QUOTA))
+    assert quota["server"]["quota"] == {
+        "kvstore": {"type": "sqlite", "db_path": "./quotas.db"},
+        "anonymous_max_requests": 1000,
+        "authenticated_max_requests": 1000,
+        "period": "day",
+    }

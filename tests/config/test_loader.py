@@ -1,0 +1,153 @@
+"""Loading run configs: typing, __disabled__, and errors that point at the line."""
+
+from __future__ import annotations
+
+import pytest
+
+from corral.config.issues import ConfigError
+from corral.config.loader import LoadedConfig, load_config
+from corral.core.registry import load_provider_registry
+
+
+def load(text: str, **env: str) -> LoadedConfig:
+    return load_config("run.yaml", load_provider_registry(plugins=False), env=env, text=text)
+
+
+def errors(text: str, **env: str) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        load(text, **env)
+    return str(err.value).splitlines()
+
+
+def test_env_values_are_typed_by_the_field() -> None:
+    loaded = load(
+        "version: 2\nserver:\n  port: ${env.PORT:=8400}\n  cors: ${env.CORS:=true}\n  workers: ${env.W:=2}\n"
+    )
+    assert loaded.run.server.port == 8400
+    assert loaded.run.server.cors is True
+    assert loaded.run.server.workers == 2
+
+
+def test_image_name_is_an_alias_of_distro_name() -> None:
+    assert load("version: 2\nimage_name: starter\n").run.distro_name == "starter"
+
+
+def test_disabled_providers_and_models_are_not_registered() -> None:
+    text = """version: 2
+providers:
+  inference:
+  - provider_id: ${env.OLLAMA:=__disabled__}
+    provider_type: remote::ollama
+    config: {}
+  - provider_id: main
+    provider_type: remote::openai-compatible
+    config: {base_url: http://x/v1}
+models:
+- model_id: ${env.INFERENCE_MODEL:__disabled__}
+  provider_id: main
+- model_id: kept
+  provider_id: main
+"""
+    loaded = load(text)
+    assert [p.entry.provider_id for p in loaded.providers] == ["main"]
+    assert [m.model_id for m in loaded.run.all_models()] == ["kept"]
+    assert len(load(text, OLLAMA="ollama").providers) == 2
+
+
+def test_conditional_auth_off_when_variable_unset() -> None:
+    text = """version: 2
+server:
+  auth:
+    provider_config:
+      type: ${env.AUTH_PROVIDER:+oauth2_token}
+      audience: llama-stack
+      jwks: {uri: "${env.KEYCLOAK_URL:=http://kc}/certs"}
+"""
+    assert load(text).run.server.auth.provider_config is None  # type: ignore[union-attr]
+
+
+def test_all_errors_reported_at_once_with_lines_and_fixes() -> None:
+    text = """version: 2
+provders: {}
+storage:
+  backends:
+    sql_x: {type: sql_sqlite, dbpath: /tmp/y}
+models:
+  - model_id: ${env.INFERENCE_MODEL}
+server:
+  port: abc
+"""
+    lines = errors(text)
+    assert any(
+        ln.startswith("run.yaml:2 provders: unknown key 'provders'; did you mean 'providers'?")
+        for ln in lines
+    )
+    assert any(
+        ln.startswith("run.yaml:5 storage.backends.sql_x.dbpath: unknown key") and "db_path" in ln
+        for ln in lines
+    )
+    assert any(
+        ln.startswith("run.yaml:7 models[0].model_id:") and "INFERENCE_MODEL" in ln for ln in lines
+    )
+    assert any(ln.startswith("run.yaml:9 server.port:") for ln in lines)
+
+
+def test_unknown_provider_type_suggests_the_close_one() -> None:
+    text = "version: 2\nproviders:\n  inference:\n  - provider_id: o\n    provider_type: remote::olama\n"
+    (line,) = errors(text)
+    assert line.startswith(
+        "run.yaml:5 providers.inference[0].provider_type: unknown inference provider type"
+    )
+    assert "did you mean 'remote::ollama'?" in line
+
+
+def test_provider_config_errors_point_into_the_config_block() -> None:
+    text = "version: 2\nproviders:\n  inference:\n  - provider_id: o\n    provider_type: remote::vllm\n    config:\n      urll: http://x\n"
+    lines = errors(text)
+    assert any(
+        ln.startswith("run.yaml:7 providers.inference[0].config.urll: unknown key") for ln in lines
+    )
+    assert any("providers.inference[0].config.url: required field is missing" in ln for ln in lines)
+
+
+def test_unknown_api_and_unserved_api() -> None:
+    (line,) = errors("version: 2\napis: [inferance]\n")
+    assert "unknown API 'inferance'; did you mean 'inference'?" in line
+    loaded = load(
+        "version: 2\napis: [agents]\nproviders:\n  agents:\n  - {provider_id: b, provider_type: inline::builtin}\n"
+    )
+    assert any("does not serve the agents API" in w for w in loaded.warnings)
+
+
+def test_model_must_name_a_configured_provider() -> None:
+    text = """version: 2
+providers:
+  inference:
+  - {provider_id: a, provider_type: remote::ollama}
+  - {provider_id: b, provider_type: remote::ollama}
+models:
+- {model_id: m}
+- {model_id: n, provider_id: zzz}
+"""
+    lines = errors(text)
+    assert any("models[0].provider_id: provider_id is required" in ln for ln in lines)
+    assert any("models[1].provider_id: no inference provider has id 'zzz'" in ln for ln in lines)
+
+
+def test_cors_credentials_with_wildcard_is_an_error() -> None:
+    (line,) = errors("version: 2\nserver:\n  cors:\n    allow_credentials: true\n")
+    assert "allow_credentials: true requires explicit allow_origins" in line
+
+
+def test_yaml_problems_are_config_errors() -> None:
+    assert "invalid YAML" in errors("version: 2\nserver: [\n")[0]
+    assert "must be a YAML mapping" in errors("- a\n- b\n")[0]
+    assert "duplicate key 'port'" in errors("version: 2\nserver:\n  port: 1\n  port: 2\n")[0]
+    assert "version 1 is not supported" in errors("version: 1\n")[0]
+
+
+def test_unenforced_security_settings_refuse_to_start() -> None:
+    lines = errors(
+        "version: 2\nserver:\n  quota:\n    kvstore: {type: sqlite, db_path: /tmp/q.db}\n"
+    )
+    assert "quotas are not enforced" in lines[0]

@@ -1,0 +1,184 @@
+"""The run-config blocks of the reference documents load on corral unchanged."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from corral.config.auth import AuthConfig
+from corral.config.issues import ConfigError
+from corral.config.loader import LoadedConfig, load_config
+from corral.config.server import CORSConfig, ServerConfig
+from corral.core.registry import load_provider_registry
+
+SEED_EXAMPLE = """
+version: 2
+apis:
+- agents
+- inference
+- vector_io
+- safety
+providers:
+  inference:
+  - provider_id: ollama
+    provider_type: remote::ollama
+    config:
+      url: ${env.OLLAMA_URL:=http://localhost:11434}
+  agents:
+  - provider_id: builtin
+    provider_type: inline::builtin
+    config:
+      persistence:
+        agent_state: {backend: kv_default, namespace: agents}
+        responses: {backend: sql_default, table_name: responses}
+storage:
+  backends:
+    kv_default:
+      type: kv_sqlite
+      db_path: ${env.SQLITE_STORE_DIR:=~/.llama/distributions/ollama}/kvstore.db
+    sql_default:
+      type: sql_sqlite
+      db_path: ${env.SQLITE_STORE_DIR:=~/.llama/distributions/ollama}/sqlstore.db
+  stores:
+    metadata: {backend: kv_default, namespace: registry}
+    inference: {backend: sql_default, table_name: inference_store, max_write_queue_size: 10000, num_writers: 4}
+    conversations: {backend: sql_default, table_name: openai_conversations}
+    prompts: {backend: kv_default, namespace: prompts}
+models:
+- metadata: {}
+  model_id: ${env.INFERENCE_MODEL}
+  provider_id: ollama
+  provider_model_id: null
+shields: []
+server:
+  port: 8321
+"""
+
+AUTH_BLOCKS = [
+    {
+        "provider_config": {
+            "type": "oauth2_token",
+            "jwks": {"uri": "https://my-token-issuing-svc.com/jwks"},
+        }
+    },
+    {
+        "provider_config": {
+            "type": "oauth2_token",
+            "jwks": {"uri": "https://k/openid/v1/jwks", "token": "t", "key_recheck_period": 3600},
+            "tls_cafile": "/path/to/ca.crt",
+            "issuer": "https://k",
+            "audience": "https://k",
+        }
+    },
+    {
+        "provider_config": {
+            "type": "kubernetes",
+            "api_server_url": "https://kubernetes.default.svc",
+            "claims_mapping": {"username": "roles", "groups": "roles", "uid": "uid_attr"},
+            "verify_tls": True,
+            "tls_cafile": "/path/to/ca.crt",
+        }
+    },
+    {
+        "provider_config": {
+            "type": "github_token",
+            "github_api_base_url": "https://api.github.com",
+        },
+        "access_policy": [
+            {
+                "permit": {"principal": "user-1", "actions": ["create", "read", "delete"]},
+                "description": "user-1 has full access to all resources",
+            },
+            {
+                "permit": {
+                    "principal": "user-2",
+                    "actions": ["read"],
+                    "resource": "model::model-1",
+                },
+                "description": "user-2 has read access to model-1 only",
+            },
+        ],
+    },
+    {"provider_config": {"type": "custom", "endpoint": "https://auth.example.com/validate"}},
+    {
+        "access_policy": [
+            {"permit": {"actions": ["read"], "resource": "model::*"}},
+            {
+                "forbid": {"actions": ["create", "delete"], "resource": "model::*"},
+                "unless": "user with admin in roles",
+            },
+            {"permit": {"actions": ["create", "read", "delete"]}, "when": "user is owner"},
+            {"permit": {"actions": ["read"]}, "when": "user in owner teams"},
+        ]
+    },
+    {
+        "route_policy": [
+            {
+                "permit": {"paths": ["/v1/health", "/v1/version"]},
+                "description": "Public monitoring routes",
+            },
+            {
+                "permit": {"paths": "regex:^/v1/(files|providers|models)(/.*)?$"},
+                "when": "user with user in roles",
+            },
+            {"forbid": {"paths": "*"}, "description": "Deny all other routes by default"},
+        ]
+    },
+]
+
+
+def load(text: str, **env: str) -> LoadedConfig:
+    return load_config("seed.yaml", load_provider_registry(plugins=False), env=env, text=text)
+
+
+def test_the_reference_example_loads_with_a_warning_for_agents() -> None:
+    loaded = load(SEED_EXAMPLE, INFERENCE_MODEL="llama3.2:3b")
+    assert [p.entry.provider_type for p in loaded.providers] == ["remote::ollama"]
+    assert any("agents" in w for w in loaded.warnings)
+    assert loaded.run.all_models()[0].model_id == "llama3.2:3b"
+    assert loaded.run.storage.stores.inference.num_writers == 4  # type: ignore[union-attr]
+
+
+def test_the_reference_example_requires_inference_model() -> None:
+    with pytest.raises(ConfigError, match="INFERENCE_MODEL is required"):
+        load(SEED_EXAMPLE)
+
+
+@pytest.mark.parametrize("block", AUTH_BLOCKS)
+def test_every_documented_auth_block_parses(block: dict[str, object]) -> None:
+    AuthConfig.model_validate(block)
+
+
+def test_documented_cors_and_tls_blocks_parse() -> None:
+    cors = CORSConfig.model_validate(
+        yaml.safe_load("""
+allow_origins: ["https://myapp.com", "https://staging.myapp.com"]
+allow_credentials: true
+allow_methods: ["GET", "POST", "PUT", "DELETE"]
+allow_headers: ["Content-Type", "Authorization"]
+allow_origin_regex: "https://.*\\\\.example\\\\.com"
+expose_headers: ["X-Total-Count"]
+max_age: 86400
+""")
+    )
+    assert cors.max_age == 86400
+    defaults = CORSConfig()
+    assert (defaults.allow_origins, defaults.allow_methods, defaults.max_age) == (["*"], ["*"], 600)
+    server = ServerConfig.model_validate(
+        {"port": 8321, "tls_certfile": "/c.pem", "tls_keyfile": "/k.pem", "cors": True}
+    )
+    assert server.cors_settings().allow_origin_regex  # type: ignore[union-attr]
+
+
+def test_safety_example_shapes_parse() -> None:
+    text = """version: 2
+providers:
+  inference:
+  - {provider_id: vllm-0, provider_type: remote::vllm, config: {url: "${env.VLLM_URL:=http://localhost:8000}"}}
+  - {provider_id: vllm-1, provider_type: remote::vllm, config: {url: "${env.SAFETY_VLLM_URL:=http://localhost:8001}"}}
+models:
+- {metadata: {}, model_id: "${env.INFERENCE_MODEL}", provider_id: vllm-0, provider_model_id: null}
+- {metadata: {}, model_id: "${env.SAFETY_MODEL}", provider_id: vllm-1, provider_model_id: null}
+"""
+    loaded = load(text, INFERENCE_MODEL="llama3.2:3b", SAFETY_MODEL="llama-guard3:1b")
+    assert [m.provider_id for m in loaded.run.all_models()] == ["vllm-0", "vllm-1"]
