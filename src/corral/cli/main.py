@@ -140,6 +140,27 @@ def migrate_command(old: str, output: str | None) -> None:
     click.echo("note: comments of the original file are not carried over", err=True)
 
 
+@main.group()
+def docs() -> None:
+    """Generated documentation."""
+
+
+@docs.command("generate")
+@click.option("--docs-dir", default="docs", show_default=True, type=click.Path(file_okay=False))
+@click.option("--check", is_flag=True, help="Only report stale pages (exit 1 when any).")
+def docs_generate(docs_dir: str, check: bool) -> None:
+    """Write docs/config-reference.md and docs/providers/*.md from the config models."""
+    from pathlib import Path
+
+    from corral.cli.docs import write_or_check
+
+    stale = write_or_check(load_provider_registry(plugins=False), Path(docs_dir), check)
+    for rel in stale:
+        click.echo(f"{'stale' if check else 'wrote'}: {rel}")
+    if check and stale:
+        sys.exit(1)
+
+
 @main.command("list-apis")
 def list_apis() -> None:
     """List the APIs corral serves."""

@@ -33,6 +33,7 @@ class JWKSConfig(ConfigModel):
 
     secret_fields: ClassVar[frozenset[str]] = frozenset({"token"})
     uri: str
+    """URL of the JSON Web Key Set."""
     token: str | None = Field(None, description="Bearer token sent when fetching the JWKS.")
     key_recheck_period: int = Field(3600, ge=1, description="Seconds between JWKS refreshes.")
 
@@ -42,22 +43,34 @@ class IntrospectionConfig(ConfigModel):
 
     secret_fields: ClassVar[frozenset[str]] = frozenset({"client_secret"})
     url: str
+    """Introspection endpoint URL."""
     client_id: str
+    """Client id for the endpoint."""
     client_secret: str
+    """Client secret for the endpoint."""
     send_secret_in_body: bool = False
+    """Send the credentials in the form body instead of HTTP Basic."""
 
 
 class OAuth2TokenConfig(ConfigModel):
     """JWTs checked against a JWKS, or opaque tokens checked by introspection."""
 
     type: Literal["oauth2_token"] = "oauth2_token"
+    """`oauth2_token`."""
     jwks: JWKSConfig | None = None
+    """Where the signing keys are published (JWT tokens)."""
     introspection: IntrospectionConfig | None = None
+    """RFC 7662 introspection endpoint (opaque tokens)."""
     issuer: str | None = None
+    """Required `iss` claim."""
     audience: str = "llama-stack"
+    """Required `aud` claim."""
     claims_mapping: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_OAUTH2_CLAIMS))
+    """Token claim → access attribute (e.g. `sub` → `roles`)."""
     verify_tls: bool = True
+    """Verify TLS of the JWKS/introspection endpoint."""
     tls_cafile: str | None = None
+    """CA bundle for that endpoint."""
     cache_ttl: int = Field(300, ge=0, description="Max seconds a validated token is cached.")
 
     @model_validator(mode="after")
@@ -71,32 +84,49 @@ class KubernetesConfig(ConfigModel):
     """Tokens checked by a SelfSubjectReview against the Kubernetes API server."""
 
     type: Literal["kubernetes"] = "kubernetes"
+    """`kubernetes`."""
     api_server_url: str
+    """Kubernetes API server URL."""
     verify_tls: bool = True
+    """Verify the API server's TLS certificate."""
     tls_cafile: str | None = None
+    """CA bundle of the API server."""
     claims_mapping: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_KUBERNETES_CLAIMS))
+    """userInfo field → access attribute."""
     cache_ttl: int = Field(300, ge=0)
+    """Max seconds a validated token is cached."""
 
 
 class GitHubTokenConfig(ConfigModel):
     """GitHub personal access or OAuth tokens, checked against the GitHub API."""
 
     type: Literal["github_token"] = "github_token"
+    """`github_token`."""
     github_api_base_url: str = "https://api.github.com"
+    """GitHub (or GitHub Enterprise) API root."""
     claims_mapping: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_GITHUB_CLAIMS))
+    """GitHub user field → access attribute."""
     verify_tls: bool = True
+    """Verify GitHub's TLS certificate."""
     tls_cafile: str | None = None
+    """CA bundle for GitHub Enterprise."""
     cache_ttl: int = Field(300, ge=0)
+    """Max seconds a validated token is cached."""
 
 
 class CustomAuthConfig(ConfigModel):
     """Tokens checked by POSTing them to an endpoint of your own."""
 
     type: Literal["custom"] = "custom"
+    """`custom`."""
     endpoint: str
+    """URL that receives `{api_key, request}` and answers `{access_attributes, message}`."""
     verify_tls: bool = True
+    """Verify the endpoint's TLS certificate."""
     tls_cafile: str | None = None
+    """CA bundle of the endpoint."""
     cache_ttl: int = Field(300, ge=0)
+    """Max seconds a validated token is cached."""
 
 
 AuthProviderConfig = Annotated[
@@ -113,8 +143,11 @@ class AccessScope(ConfigModel):
     """What an access rule applies to; an unset field matches everything."""
 
     principal: str | None = None
+    """Principal the rule applies to (all when unset)."""
     actions: list[Action] = Field(default_factory=lambda: list(ALL_ACTIONS))
+    """Actions: create, read, update, delete."""
     resource: str | None = None
+    """`type::id`, `type::*` or `regex:...` (all when unset)."""
 
     @field_validator("actions", mode="before")
     @classmethod
@@ -126,10 +159,15 @@ class AccessRule(ConfigModel):
     """One access_policy rule: permit or forbid, with optional when/unless conditions."""
 
     permit: AccessScope | None = None
+    """What the rule allows."""
     forbid: AccessScope | None = None
+    """What the rule denies."""
     when: Conditions = None
+    """Condition(s) that must hold for the rule to apply."""
     unless: Conditions = None
+    """Condition(s) under which the rule does not apply."""
     description: str | None = None
+    """Free text, shown by the explain endpoint."""
 
     @model_validator(mode="after")
     def _shape(self) -> AccessRule:
@@ -144,16 +182,22 @@ class RouteScope(ConfigModel):
     """Which paths a route rule covers."""
 
     paths: str | list[str]
+    """Exact path, prefix with `*`, `*`, or `regex:...`; one or a list."""
 
 
 class RouteRule(ConfigModel):
     """One route_policy rule."""
 
     permit: RouteScope | None = None
+    """Paths the rule allows."""
     forbid: RouteScope | None = None
+    """Paths the rule denies."""
     when: Conditions = None
+    """Condition(s) that must hold."""
     unless: Conditions = None
+    """Condition(s) under which the rule does not apply."""
     description: str | None = None
+    """Free text."""
 
     @model_validator(mode="after")
     def _shape(self) -> RouteRule:
@@ -168,8 +212,15 @@ class AuthConfig(ConfigModel):
     """``server.auth``."""
 
     provider_config: AuthProviderConfig | None = None
+    """How bearer tokens are checked; null (or a `type` that resolves to nothing) turns
+    authentication off.
+    """
     access_policy: list[AccessRule] = Field(default_factory=list)
+    """Resource-level rules; first match wins, no match denies. Empty: the documented default
+    policy.
+    """
     route_policy: list[RouteRule] = Field(default_factory=list)
+    """Route-level rules, checked before access_policy; empty allows every route."""
 
     @model_validator(mode="before")
     @classmethod

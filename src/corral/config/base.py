@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict
 class ConfigModel(BaseModel):
     """Strict, immutable pydantic model for configuration sections."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
     #: Field names whose values are secrets: redacted in `config show`, logs and /v1/providers.
     secret_fields: ClassVar[frozenset[str]] = frozenset()

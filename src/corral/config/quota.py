@@ -19,18 +19,28 @@ class InlineSqliteQuotaStore(ConfigModel):
     """The documented quota store form: a SQLite file of its own."""
 
     type: Literal["sqlite"] = "sqlite"
+    """`sqlite`."""
     db_path: str = "./quotas.db"
+    """SQLite file for the counters."""
     namespace: str | None = None
+    """Key prefix."""
 
 
 class QuotaConfig(ConfigModel):
     """``server.quota``."""
 
     kvstore: InlineSqliteQuotaStore | KVReference
+    """Where counters live: the documented `{type: sqlite, db_path}` or `{backend, namespace}` on a
+    named KV backend (Redis/Postgres for several replicas).
+    """
     anonymous_max_requests: int = Field(100, ge=0)
+    """Requests per period for clients without a token (counted per IP)."""
     authenticated_max_requests: int = Field(1000, ge=0)
+    """Requests per period for each authenticated principal."""
     period: Literal["minute", "hour", "day"] = "day"
+    """Window length: `minute`, `hour` or `day` (windows are aligned to the clock)."""
     on_store_error: Literal["deny", "allow"] = "deny"
+    """`deny` (503) or `allow` when the counter store is unreachable."""
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses (or CIDRs) whose X-Forwarded-For header is believed.",

@@ -32,8 +32,13 @@ class ProviderEntry(ConfigModel):
     """One provider instance: an (id, type, config) triple."""
 
     provider_id: str
+    """Any name you choose; `__disabled__` (e.g. from `${env.X:=__disabled__}`) switches the
+    provider off.
+    """
     provider_type: str = Field(pattern=r"^(inline|remote)::[A-Za-z0-9_.\-]+$")
+    """`inline::<name>` or `remote::<name>`; `corral list-providers` shows the installed ones."""
     config: dict[str, Any] = Field(default_factory=dict)
+    """The provider's own settings; see its page under docs/providers/."""
 
     def is_disabled(self) -> bool:
         """True when the provider id resolved to ``__disabled__``."""
@@ -44,30 +49,51 @@ class VectorStoresDefaults(ConfigModel):
     """Newer releases' ``vector_stores:`` mapping of defaults."""
 
     default_provider_id: str | None = None
+    """vector_io provider used when a request names none."""
     default_embedding_model: dict[str, str] | None = None
+    """`{provider_id, model_id}` of the default embedding model."""
 
 
 class RunConfig(ConfigModel):
     """The whole run config."""
 
     version: int = 2
+    """Run-config format version; only 2 is accepted."""
     distro_name: str | None = Field(
         None, validation_alias=AliasChoices("distro_name", "image_name")
     )
+    """Name of the distribution this config describes (`image_name` is accepted too)."""
     apis: list[str] = Field(default_factory=list)
+    """APIs to serve. Llama Stack APIs corral does not serve yet load with a warning."""
     providers: dict[str, list[ProviderEntry]] = Field(default_factory=dict)
+    """Provider instances per API: `{api: [{provider_id, provider_type, config}]}`."""
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    """Named storage backends and the server's stores."""
     server: ServerConfig = Field(default_factory=ServerConfig)
+    """Listening address, TLS, CORS, workers, authentication and quota."""
     registered_resources: RegisteredResources = Field(default_factory=RegisteredResources)
+    """Resources to register at startup (the form newer releases write)."""
     models: list[ModelResource] = Field(default_factory=list)
+    """Models to register at startup; exposed as `provider_id/provider_model_id`."""
     shields: list[ShieldResource] = Field(default_factory=list)
+    """Shields to register at startup."""
     vector_stores: list[VectorStoreResource] | VectorStoresDefaults = Field(default_factory=list)
+    """Vector stores to register at startup (a list), or the defaults mapping newer releases write.
+    """
     tool_groups: list[ToolGroupResource] = Field(default_factory=list)
+    """Tool groups to register at startup (accepted; no tool runtime is served yet)."""
     datasets: list[DatasetResource] = Field(default_factory=list)
+    """Datasets (accepted for compatibility; not served yet)."""
     scoring_fns: list[ScoringFunctionResource] = Field(default_factory=list)
+    """Scoring functions (accepted for compatibility; not served yet)."""
     benchmarks: list[BenchmarkResource] = Field(default_factory=list)
+    """Benchmarks (accepted for compatibility; not served yet)."""
     container_image: str | None = None
+    """Informational: the image this config was built for."""
     external_providers_dir: str | None = None
+    """Informational: Llama Stack's external providers folder (corral discovers plugins through the
+    `corral.providers` entry point group instead).
+    """
 
     @field_validator("version")
     @classmethod

@@ -15,12 +15,19 @@ class CORSConfig(ConfigModel):
     """The explicit CORS form; defaults follow the reference table."""
 
     allow_origins: list[str] = Field(default_factory=lambda: ["*"])
+    """Origins allowed to call the API; `["*"]` for any."""
     allow_origin_regex: str | None = None
+    """Regex of allowed origins, in addition to `allow_origins`."""
     allow_methods: list[str] = Field(default_factory=lambda: ["*"])
+    """Allowed HTTP methods."""
     allow_headers: list[str] = Field(default_factory=lambda: ["*"])
+    """Allowed request headers."""
     allow_credentials: bool = False
+    """Allow cookies and auth headers; requires explicit origins."""
     expose_headers: list[str] = Field(default_factory=list)
+    """Response headers the browser may read."""
     max_age: int = Field(600, ge=0)
+    """Seconds a browser may cache a preflight answer."""
 
     @model_validator(mode="after")
     def _no_credentials_with_wildcard(self) -> CORSConfig:
@@ -42,14 +49,24 @@ class ServerConfig(ConfigModel):
 
     host: str = Field("0.0.0.0", description="Address to bind; 0.0.0.0 listens everywhere.")
     port: int = Field(8321, ge=0, le=65535)
+    """Port to listen on; `corral run --port` overrides it."""
     tls_certfile: str | None = None
+    """PEM certificate; with `tls_keyfile`, the server speaks HTTPS."""
     tls_keyfile: str | None = None
+    """PEM private key of `tls_certfile`."""
     tls_cafile: str | None = Field(None, description="CA for verifying client certificates.")
     cors: bool | CORSConfig = False
+    """`true` allows http(s)://localhost and 127.0.0.1 on any port; an object sets explicit rules;
+    `false` turns CORS off.
+    """
     auth: AuthConfig | None = None
+    """Authentication provider, access_policy and route_policy."""
     quota: QuotaConfig | None = None
+    """Per-client request quotas (off unless configured)."""
     workers: int = Field(1, ge=1)
+    """Worker processes (uvicorn); share state through the storage backends."""
     max_request_body_bytes: int = Field(100 * 1024 * 1024, ge=1)
+    """Larger request bodies are refused with 413."""
 
     @model_validator(mode="after")
     def _tls_pairs(self) -> ServerConfig:

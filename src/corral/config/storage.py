@@ -20,6 +20,7 @@ class KVSqliteBackend(ConfigModel):
     """Key-value store in one SQLite file (WAL mode)."""
 
     type: Literal["kv_sqlite"] = "kv_sqlite"
+    """`kv_sqlite`."""
     db_path: str = Field(description="SQLite file; `~` expands and parent folders are created.")
 
     @classmethod
@@ -33,10 +34,15 @@ class KVRedisBackend(ConfigModel):
 
     secret_fields: ClassVar[frozenset[str]] = frozenset({"password", "url"})
     type: Literal["kv_redis"] = "kv_redis"
+    """`kv_redis`."""
     host: str = "localhost"
+    """Redis host."""
     port: int = 6379
+    """Redis port."""
     db: int = 0
+    """Redis database number."""
     password: str | None = None
+    """Redis password."""
     url: str | None = Field(None, description="redis:// URL; overrides host/port/db/password.")
 
     @classmethod
@@ -50,13 +56,21 @@ class KVPostgresBackend(ConfigModel):
 
     secret_fields: ClassVar[frozenset[str]] = frozenset({"password"})
     type: Literal["kv_postgres"] = "kv_postgres"
+    """`kv_postgres`."""
     host: str = "localhost"
+    """PostgreSQL host."""
     port: int = 5432
+    """PostgreSQL port."""
     db: str = "corral"
+    """Database name."""
     user: str = "postgres"
+    """User name."""
     password: str | None = None
+    """Password."""
     table_name: str = Field("corral_kvstore", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """Table holding every namespace's keys."""
     pool_size: int = Field(10, ge=1)
+    """Maximum pooled connections."""
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:
@@ -75,13 +89,21 @@ class KVMongoDBBackend(ConfigModel):
 
     secret_fields: ClassVar[frozenset[str]] = frozenset({"password", "connection_string"})
     type: Literal["kv_mongodb"] = "kv_mongodb"
+    """`kv_mongodb`."""
     host: str = "localhost"
+    """MongoDB host."""
     port: int = 27017
+    """MongoDB port."""
     db: str = "corral"
+    """Database name."""
     user: str | None = None
+    """User name."""
     password: str | None = None
+    """Password."""
     collection_name: str = "corral_kvstore"
+    """Collection holding every namespace's keys."""
     connection_string: str | None = None
+    """mongodb:// URI; overrides host/port/user/password."""
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:
@@ -93,7 +115,9 @@ class SqlSqliteBackend(ConfigModel):
     """Relational store in one SQLite file."""
 
     type: Literal["sql_sqlite"] = "sql_sqlite"
+    """`sql_sqlite`."""
     db_path: str
+    """SQLite file; `~` expands and parent folders are created."""
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:
@@ -106,12 +130,19 @@ class SqlPostgresBackend(ConfigModel):
 
     secret_fields: ClassVar[frozenset[str]] = frozenset({"password"})
     type: Literal["sql_postgres"] = "sql_postgres"
+    """`sql_postgres`."""
     host: str = "localhost"
+    """PostgreSQL host."""
     port: int = 5432
+    """PostgreSQL port."""
     db: str = "corral"
+    """Database name."""
     user: str = "postgres"
+    """User name."""
     password: str | None = None
+    """Password."""
     pool_size: int = Field(10, ge=1)
+    """Maximum pooled connections."""
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:
@@ -138,7 +169,9 @@ class KVReference(ConfigModel):
 
     family: ClassVar[str] = "kv"
     backend: str
+    """Name of a KV backend under storage.backends."""
     namespace: str | None = None
+    """Key prefix that isolates this store's keys."""
 
 
 class SqlReference(ConfigModel):
@@ -146,31 +179,42 @@ class SqlReference(ConfigModel):
 
     family: ClassVar[str] = "sql"
     backend: str
+    """Name of a SQL backend under storage.backends."""
     table_name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """Table to use."""
 
 
 class InferenceStoreReference(SqlReference):
     """The inference store: a SQL table written through a bounded background queue."""
 
     max_write_queue_size: int = Field(10000, ge=1)
+    """Writes waiting at most; beyond it writes are dropped and counted in the log."""
     num_writers: int = Field(4, ge=1)
+    """Background writer tasks."""
 
 
 class Stores(ConfigModel):
     """The server's own stores. Each is optional; a missing one falls back as documented."""
 
     metadata: KVReference | None = None
+    """KV store of the resource registry (models, shields, ...); without it they live in memory."""
     inference: InferenceStoreReference | None = None
+    """SQL store of chat completions (enables GET /v1/chat/completions)."""
     conversations: SqlReference | None = None
+    """SQL store of conversations."""
     prompts: KVReference | None = None
+    """KV store of prompts."""
     responses: SqlReference | None = None
+    """SQL store of responses."""
 
 
 class StorageConfig(ConfigModel):
     """``storage:``: named backends and the server's stores."""
 
     backends: dict[str, Backend] = Field(default_factory=dict)
+    """Named backends, each opened once and shared by every store that references it."""
     stores: Stores = Field(default_factory=Stores)
+    """The server's own stores, each a reference to a backend."""
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,93 @@
+"""Architecture rules as tests (STYLE R2, R3, R5, R11)."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from corral.config.base import ConfigModel
+from corral.core.registry import load_provider_registry
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "corral"
+ROOT = SRC.parents[1]
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def test_apis_import_nothing_from_server_core_or_providers() -> None:
+    forbidden = ("corral.server", "corral.core", "corral.providers", "corral.storage", "corral.cli")
+    offenders = [
+        f"{p.relative_to(SRC)}: {name}"
+        for p in (SRC / "apis").rglob("*.py")
+        for name in _imports(p)
+        if name.startswith(forbidden)
+    ]
+    assert offenders == []
+
+
+def test_config_layer_imports_no_server_storage_or_providers() -> None:
+    forbidden = ("corral.server", "corral.storage", "corral.providers")
+    offenders = [
+        f"{p.relative_to(SRC)}: {name}"
+        for p in (SRC / "config").rglob("*.py")
+        for name in _imports(p)
+        if name.startswith(forbidden)
+    ]
+    assert offenders == []
+
+
+def _subclasses(cls: type) -> list[type]:
+    out = []
+    for sub in cls.__subclasses__():
+        out += [sub, *_subclasses(sub)]
+    return out
+
+
+def test_every_config_model_forbids_unknown_keys() -> None:
+    load_provider_registry(plugins=False)  # imports every provider's config model
+    loose = [
+        c.__name__ for c in _subclasses(ConfigModel) if c.model_config.get("extra") != "forbid"
+    ]
+    assert loose == []
+
+
+def test_no_formatted_sql_reaches_execute() -> None:
+    sinks = {"execute", "exec_driver_sql", "text", "fetch", "fetchrow", "executemany"}
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in sinks
+            ):
+                for arg in node.args[:1]:
+                    if isinstance(arg, ast.JoinedStr) or (
+                        isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Mod)
+                    ):
+                        offenders.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_module_size_budget() -> None:
+    budget = json.loads((ROOT / "size-budget.json").read_text())
+    over = {
+        str(p.relative_to(ROOT)): n
+        for p in SRC.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 800
+    }
+    assert set(over) <= set(budget), (
+        f"modules over 800 lines must be listed in size-budget.json: {over}"
+    )
+    for name, allowed in budget.items():
+        assert over.get(name, 0) <= allowed, f"{name} grew past its budget"
