@@ -1,4 +1,4 @@
-"""The bounded background write queue."""
+"""The bounded, batching background write queue."""
 
 from __future__ import annotations
 
@@ -7,62 +7,61 @@ import asyncio
 from corral.storage.write_queue import WriteQueue
 
 
-async def test_close_flushes_every_accepted_write() -> None:
-    done: list[int] = []
-    queue = WriteQueue("test", max_size=100, num_writers=3)
+async def test_close_writes_every_accepted_item_in_batches() -> None:
+    batches: list[list[int]] = []
+
+    async def write(batch: list[int]) -> None:
+        await asyncio.sleep(0.001)
+        batches.append(batch)
+
+    queue: WriteQueue[int] = WriteQueue(
+        "test", max_size=1000, num_writers=2, write_batch=write, batch_size=50
+    )
     queue.start()
-
-    def write(i: int):
-        async def run() -> None:
-            await asyncio.sleep(0.001)
-            done.append(i)
-
-        return run
-
-    for i in range(50):
-        assert queue.submit(write(i))
+    for i in range(500):
+        assert queue.submit(i)
     await queue.close()
-    assert sorted(done) == list(range(50))
+    assert sorted(i for b in batches for i in b) == list(range(500))
+    assert len(batches) < 500  # items were grouped
+    assert max(len(b) for b in batches) <= 50
 
 
 async def test_full_queue_drops_and_counts_without_blocking() -> None:
     release = asyncio.Event()
     started = asyncio.Event()
 
-    async def slow() -> None:
+    async def slow(batch: list[int]) -> None:
         started.set()
         await release.wait()
 
-    queue = WriteQueue("test", max_size=2, num_writers=1)
+    queue: WriteQueue[int] = WriteQueue(
+        "test", max_size=2, num_writers=1, write_batch=slow, batch_size=1
+    )
     queue.start()
-    assert queue.submit(slow)
+    assert queue.submit(1)
     await started.wait()
-    assert queue.submit(slow) and queue.submit(slow)
-    assert queue.submit(slow) is False
+    assert queue.submit(2) and queue.submit(3)
+    assert queue.submit(4) is False
     assert queue.dropped == 1
     release.set()
     await queue.close()
+    assert queue.written == 3
 
 
-async def test_writers_run_concurrently_and_failures_are_counted() -> None:
-    running = 0
-    peak = 0
+async def test_failed_batches_are_counted_and_writing_goes_on() -> None:
+    calls = 0
 
-    async def write() -> None:
-        nonlocal running, peak
-        running += 1
-        peak = max(peak, running)
-        await asyncio.sleep(0.02)
-        running -= 1
+    async def flaky(batch: list[int]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("db down")
 
-    async def broken() -> None:
-        raise RuntimeError("db down")
-
-    queue = WriteQueue("test", max_size=10, num_writers=4)
+    queue: WriteQueue[int] = WriteQueue(
+        "test", max_size=10, num_writers=1, write_batch=flaky, batch_size=1
+    )
     queue.start()
-    for _ in range(4):
-        queue.submit(write)
-    queue.submit(broken)
+    for i in range(3):
+        queue.submit(i)
     await queue.close()
-    assert peak == 4
-    assert queue.failed == 1
+    assert queue.failed == 1 and queue.written == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -32,16 +33,28 @@ COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class PendingWrite:
+    """One completion waiting to be stored: a response object or raw stream chunks."""
+
+    messages: Any
+    completion: dict[str, Any] | None
+    chunks: Sequence[bytes]
+    user: User | None
+
+
 class InferenceStore:
-    """Chat completions persisted in a SQL table through a write queue."""
+    """Chat completions persisted in a SQL table through a batching write queue."""
 
     def __init__(
-        self, store: SqlStore, table: str, queue: WriteQueue, access: AccessPolicy
+        self, store: SqlStore, table: str, max_queue: int, writers: int, access: AccessPolicy
     ) -> None:
         self._store = store
         self._table = table
-        self._queue = queue
         self._access = access
+        self._queue: WriteQueue[PendingWrite] = WriteQueue(
+            f"{table} (inference store)", max_queue, writers, self._write_batch
+        )
 
     async def start(self) -> None:
         """Create the table and start the writers."""
@@ -56,42 +69,17 @@ class InferenceStore:
         self, request: dict[str, Any], completion: dict[str, Any], user: User | None
     ) -> None:
         """Queue a finished non-streamed completion."""
-        messages = request.get("messages", [])
-
-        async def write() -> None:
-            await self._insert(completion, messages, user)
-
-        self._queue.submit(write)
+        self._queue.submit(PendingWrite(request.get("messages", []), completion, (), user))
 
     def record_stream(
         self, request: dict[str, Any], chunks: Sequence[bytes], user: User | None
     ) -> None:
-        """Queue a streamed completion; it is assembled from `chunks` by the writer."""
-        messages = request.get("messages", [])
+        """Queue a streamed completion; the writer assembles it from `chunks`."""
+        self._queue.submit(PendingWrite(request.get("messages", []), None, chunks, user))
 
-        async def write() -> None:
-            completion = assemble_chunks(chunks)
-            if completion is not None:
-                await self._insert(completion, messages, user)
-
-        self._queue.submit(write)
-
-    async def _insert(self, completion: dict[str, Any], messages: Any, user: User | None) -> None:
-        if not isinstance(completion.get("id"), str):
-            return
-        await self._store.upsert(
-            self._table,
-            {
-                "id": completion["id"],
-                "created": int(completion.get("created") or time.time()),
-                "model": str(completion.get("model", "")),
-                "owner_principal": user.principal if user else None,
-                "access_attributes": dict(user.attributes) if user else None,
-                "input_messages": messages,
-                "completion": completion,
-            },
-            key=["id"],
-        )
+    async def _write_batch(self, batch: list[PendingWrite]) -> None:
+        rows = [row for item in batch if (row := _row(item)) is not None]
+        await self._store.insert_many(self._table, rows, key=["id"])
 
     def _visible(self, row: dict[str, Any], user: User | None) -> bool:
         owner = None
@@ -143,6 +131,22 @@ class InferenceStore:
             "first_id": data[0]["id"] if data else None,
             "last_id": data[-1]["id"] if data else None,
         }
+
+
+def _row(item: PendingWrite) -> dict[str, Any] | None:
+    completion = item.completion if item.completion is not None else assemble_chunks(item.chunks)
+    if completion is None or not isinstance(completion.get("id"), str):
+        return None
+    user = item.user
+    return {
+        "id": completion["id"],
+        "created": int(completion.get("created") or time.time()),
+        "model": str(completion.get("model", "")),
+        "owner_principal": user.principal if user else None,
+        "access_attributes": dict(user.attributes) if user else None,
+        "input_messages": item.messages,
+        "completion": completion,
+    }
 
 
 def _payload(row: dict[str, Any]) -> dict[str, Any]:

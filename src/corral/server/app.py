@@ -22,7 +22,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
 from corral.config.issues import ConfigError
@@ -58,9 +58,38 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
         },
     )
     app.router.redirect_slashes = False
+    app.router.middleware_stack = ExactPathDispatch(app.router)
     app.state.stack = stack
     app.state.api_routes = api_routes
     return CorralApp(app, stack)
+
+
+class ExactPathDispatch:
+    """Send requests for parameter-free paths straight to their route (one dict lookup).
+
+    Starlette's router tries every route's regex in turn; the hot routes
+    (chat completions, embeddings, ...) have fixed paths, so they skip that scan.
+    Anything else falls through to the normal router.
+    """
+
+    def __init__(self, router: Router) -> None:
+        self._fallback = router.app
+        self._exact: dict[tuple[str, str], Route] = {}
+        for route in router.routes:
+            if isinstance(route, Route) and not route.param_convertors:
+                for method in route.methods or ():
+                    self._exact[(method, route.path)] = route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Dispatch one request."""
+        if scope["type"] == "http":
+            route = self._exact.get((scope["method"], scope["path"]))
+            if route is not None:
+                scope["path_params"] = {}
+                scope["endpoint"] = route.endpoint
+                await route.handle(scope, receive, send)
+                return
+        await self._fallback(scope, receive, send)
 
 
 class CorralApp:

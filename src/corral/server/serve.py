@@ -38,6 +38,8 @@ def serve(loaded: LoadedConfig, host: str, port: int, log_level: str = "info") -
         "http": "httptools",
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
         "server_header": False,
+        # X-Forwarded-For is trusted only where corral is told to (quota's trusted_proxies).
+        "proxy_headers": False,
         "log_config": None,
     }
     if server.tls_certfile and server.tls_keyfile:

@@ -79,6 +79,12 @@ class SqlStore(Protocol):
         """Insert one row."""
         ...
 
+    async def insert_many(
+        self, table: str, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
+    ) -> None:
+        """Insert rows in one transaction, skipping rows whose `key` already exists."""
+        ...
+
     async def upsert(self, table: str, row: Mapping[str, Any], key: Sequence[str]) -> None:
         """Insert or replace the row identified by the `key` columns."""
         ...

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -49,7 +50,11 @@ class SqlBackend:
 
     async def open(self) -> None:
         """Create the engine and check a connection works."""
-        options: dict[str, Any] = {"pool_pre_ping": True}
+        options: dict[str, Any] = {
+            "pool_pre_ping": True,
+            "json_serializer": lambda obj: orjson.dumps(obj).decode(),
+            "json_deserializer": orjson.loads,
+        }
         if self._pool_size is not None:
             options["pool_size"] = self._pool_size
         else:
@@ -139,6 +144,28 @@ class SqlAlchemyStore:
     async def insert(self, table: str, row: Mapping[str, Any]) -> None:
         """Insert one row."""
         await self._run(sa.insert(self._table(table)).values(dict(row)), write=True)
+
+    async def insert_many(
+        self, table: str, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
+    ) -> None:
+        """Insert rows in one transaction (executemany), skipping existing keys."""
+        if not rows:
+            return
+        t = self._table(table)
+        stmt: Any
+        if self._b.engine().dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            stmt = postgresql.insert(t).on_conflict_do_nothing(index_elements=list(key))
+        else:
+            from sqlalchemy.dialects import sqlite
+
+            stmt = sqlite.insert(t).on_conflict_do_nothing(index_elements=list(key))
+        try:
+            async with self._b.engine().begin() as conn:
+                await conn.execute(stmt, [dict(r) for r in rows])
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise self._b.unavailable(exc) from exc
 
     async def upsert(self, table: str, row: Mapping[str, Any], key: Sequence[str]) -> None:
         """Insert or update the row identified by `key`."""

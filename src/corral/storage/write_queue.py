@@ -1,34 +1,51 @@
-"""A bounded background write queue (used by the inference store).
+"""A bounded background write queue with batching (used by the inference store).
 
-`submit` never waits: the caller (a request handler) hands a write over and
-moves on. `num_writers` tasks drain the queue. When the queue is full the
-write is dropped, counted in `dropped` and logged — chosen over back-pressure
-so a slow database can never add latency to inference responses; the
-operator sees the drops in the log and sizes ``max_write_queue_size``.
-`close` waits until every accepted write is done.
+`submit` never waits: the caller (a request handler) hands an item over and
+moves on. `num_writers` tasks drain the queue, each taking up to `batch_size`
+items at a time and writing them with one call (one transaction), so the
+database keeps up with the request rate. When the queue is full the item is
+dropped and counted; a warning with the running count is logged at most once
+per `warn_every` seconds — chosen over back-pressure so a slow database can
+never add latency to inference responses. `close` writes every accepted item.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 log = logging.getLogger("corral.storage.write_queue")
 
-Write = Callable[[], Awaitable[None]]
+T = TypeVar("T")
 
 
-class WriteQueue:
-    """Bounded queue of async writes run by a fixed pool of writer tasks."""
+class WriteQueue(Generic[T]):
+    """Bounded queue of items written in batches by a fixed pool of writer tasks."""
 
-    def __init__(self, name: str, max_size: int, num_writers: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        max_size: int,
+        num_writers: int,
+        write_batch: Callable[[list[T]], Awaitable[None]],
+        *,
+        batch_size: int = 32,
+        warn_every: float = 10.0,
+    ) -> None:
         self.name = name
-        self._queue: asyncio.Queue[Write | None] = asyncio.Queue(maxsize=max_size)
+        self._queue: asyncio.Queue[T] = asyncio.Queue(maxsize=max_size)
         self._num_writers = num_writers
+        self._write_batch = write_batch
+        self._batch_size = batch_size
+        self._warn_every = warn_every
+        self._last_warning = 0.0
         self._tasks: list[asyncio.Task[None]] = []
         self.dropped = 0
         self.failed = 0
+        self.written = 0
 
     def start(self) -> None:
         """Start the writer tasks (inside the running event loop)."""
@@ -37,40 +54,45 @@ class WriteQueue:
             for i in range(self._num_writers)
         ]
 
-    def submit(self, write: Write) -> bool:
-        """Queue `write`; False (and counted) when the queue is full."""
+    def submit(self, item: T) -> bool:
+        """Queue `item`; False (and counted) when the queue is full."""
         try:
-            self._queue.put_nowait(write)
+            self._queue.put_nowait(item)
         except asyncio.QueueFull:
             self.dropped += 1
-            log.warning(
-                "%s write queue is full (%d); dropped a write (%d dropped so far)",
-                self.name,
-                self._queue.maxsize,
-                self.dropped,
-            )
+            now = time.monotonic()
+            if now - self._last_warning >= self._warn_every:
+                self._last_warning = now
+                log.warning(
+                    "%s write queue is full (%d items); %d writes dropped so far",
+                    self.name,
+                    self._queue.maxsize,
+                    self.dropped,
+                )
             return False
         return True
 
     async def _writer(self) -> None:
         while True:
-            write = await self._queue.get()
+            batch = [await self._queue.get()]
+            while len(batch) < self._batch_size and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
-                if write is None:
-                    return
-                await write()
+                await self._write_batch(batch)
+                self.written += len(batch)
             except Exception:
-                self.failed += 1
-                log.exception("%s write failed", self.name)
+                self.failed += len(batch)
+                log.exception("%s: writing %d items failed", self.name, len(batch))
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
 
     async def close(self) -> None:
-        """Finish every accepted write, then stop the writers."""
+        """Write every accepted item, then stop the writers."""
         if not self._tasks:
             return
         await self._queue.join()
-        for _ in self._tasks:
-            await self._queue.put(None)
-        await asyncio.gather(*self._tasks)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []

@@ -19,7 +19,6 @@ from corral.apis.context import RequestContext
 from corral.apis.inference.api import ChunkStream, InferenceCall, InferenceProvider
 from corral.core.inference_store import InferenceStore
 from corral.core.routing_tables.models import ModelsTable
-from corral.storage.write_queue import WriteQueue
 
 if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
@@ -129,7 +128,12 @@ async def create_inference_router(
     store = None
     ref = stack.run.storage.stores.inference
     if ref is not None:
-        queue = WriteQueue("inference_store", ref.max_write_queue_size, ref.num_writers)
-        store = InferenceStore(stack.storage.sql(ref), ref.table_name, queue, stack.access)
+        store = InferenceStore(
+            stack.storage.sql(ref),
+            ref.table_name,
+            ref.max_write_queue_size,
+            ref.num_writers,
+            stack.access,
+        )
         await store.start()
     return InferenceRouter(models, store)

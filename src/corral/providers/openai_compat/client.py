@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from yarl import URL
 
 from corral.errors import (
     CorralError,
@@ -59,6 +60,10 @@ class OpenAICompatClient:
         self._session: aiohttp.ClientSession | None = None
         self._headers = {"content-type": "application/json", "accept": "application/json"}
         self._auth_header = f"Bearer {settings.api_key}" if settings.api_key else None
+        self._urls: dict[str, URL] = {}
+        self._stream_timeout = aiohttp.ClientTimeout(
+            total=None, connect=settings.connect_timeout, sock_read=settings.timeout
+        )
 
     def _ssl(self) -> ssl.SSLContext | bool:
         if not self.settings.verify_tls:
@@ -73,8 +78,10 @@ class OpenAICompatClient:
                 ssl=self._ssl() if self._base.startswith("https") else False,
                 keepalive_timeout=30,
             )
+            # A total deadline for plain requests (cheaper than per-read timers);
+            # streams override it with a per-read timeout so long generations live.
             timeout = aiohttp.ClientTimeout(
-                total=None, connect=self.settings.connect_timeout, sock_read=self.settings.timeout
+                total=self.settings.timeout, connect=self.settings.connect_timeout
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -127,7 +134,7 @@ class OpenAICompatClient:
         Closing the iterator closes the upstream connection, which cancels the
         upstream generation.
         """
-        resp = await self._send("POST", path, orjson.dumps(body), api_key)
+        resp = await self._send("POST", path, orjson.dumps(body), api_key, self._stream_timeout)
         if resp.content_type != "text/event-stream":
             resp.release()
             raise UpstreamError(
@@ -162,14 +169,26 @@ class OpenAICompatClient:
                 resp.close()  # abort: the upstream sees the disconnect and stops generating
 
     async def _send(
-        self, method: str, path: str, data: bytes | None, api_key: str | None
+        self,
+        method: str,
+        path: str,
+        data: bytes | None,
+        api_key: str | None,
+        timeout: aiohttp.ClientTimeout | None = None,
     ) -> aiohttp.ClientResponse:
-        url = self._base + path
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = URL(self._base + path)
         headers = self._request_headers(api_key)
         attempt = 0
         while True:
             try:
-                resp = await self.session().request(method, url, data=data, headers=headers)
+                if timeout is None:
+                    resp = await self.session().request(method, url, data=data, headers=headers)
+                else:
+                    resp = await self.session().request(
+                        method, url, data=data, headers=headers, timeout=timeout
+                    )
             except (TimeoutError, aiohttp.ClientConnectionError) as exc:
                 if attempt < self.settings.max_retries and _retryable_connect(exc):
                     attempt += 1

@@ -1,0 +1,27 @@
+"""The benchmark harness runs end to end for a second and cleans up (no timing asserts)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fixtures.services import unavailable
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_harness_quick_run(tmp_path: Path) -> None:
+    if shutil.which("wrk") is None:
+        unavailable("wrk is not installed (apt-get install wrk); scripts/test installs it when run as root")
+    out = tmp_path / "bench.json"
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    scenario = data["scenarios"]["chat c=4"]
+    assert scenario["corral"]["rps"] > 0 and scenario["corral"]["non2xx"] == 0
+    assert data["streaming"]["corral"]["ttfc_p50"] > 0
+    assert out.with_suffix(".md").read_text().startswith("## Latest run")
