@@ -84,3 +84,16 @@ def test_list_apis_and_providers() -> None:
     assert "remote::ollama" in providers and "remote::vllm" in providers
     bad = corral("list-providers", "inferenz")
     assert bad.returncode == 2 and "unknown API" in bad.stderr
+
+
+def test_run_env_flag_sets_variables(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.fixtures.server import run_server
+
+    config = tmp_path / "env.yaml"
+    config.write_text("version: 2\ndistro_name: ${env.DISTRO}\n")
+    bad = corral("run", str(config), "--env", "NOEQUALS")
+    assert bad.returncode == 2 and "--env expects KEY=VALUE" in bad.stderr
+    with run_server(config, tmp_path, extra_args=("--env", "DISTRO=from-flag")) as server:
+        assert httpx.get(f"{server.base_url}/v1/health").status_code == 200
