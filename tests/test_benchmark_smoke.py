@@ -15,10 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_harness_quick_run(tmp_path: Path) -> None:
     if shutil.which("wrk") is None:
-        unavailable("wrk is not installed (apt-get install wrk); scripts/test installs it when run as root")
+        unavailable(
+            "wrk is not installed (apt-get install wrk); scripts/test installs it when run as root"
+        )
     out = tmp_path / "bench.json"
-    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text())
     scenario = data["scenarios"]["chat c=4"]

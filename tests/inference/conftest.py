@@ -40,6 +40,12 @@ providers:
   - provider_id: tight
     provider_type: remote::openai-compatible
     config: {{base_url: "{upstream}", timeout: 0.3, max_retries: 0}}
+  - provider_id: retrying
+    provider_type: remote::openai-compatible
+    config: {{base_url: "{upstream}", max_retries: 2}}
+  - provider_id: discover
+    provider_type: remote::openai-compatible
+    config: {{base_url: "{upstream}", refresh_models: true}}
   - provider_id: down
     provider_type: remote::openai-compatible
     config: {{base_url: "http://127.0.0.1:9/v1", max_retries: 1}}
@@ -56,6 +62,8 @@ models:
 - {{model_id: fake-chat, provider_id: other}}
 - {{model_id: slow-1, provider_id: tight}}
 - {{model_id: anything, provider_id: down}}
+- {{model_id: flaky, provider_id: retrying}}
+- {{model_id: flaky, provider_id: fake}}
 {models}
 """
 

@@ -161,3 +161,10 @@ def test_provider_secrets_are_redacted(server: RunningServer) -> None:
         and one["config"]["api_key"] == "********"
     )
     assert "sk-upstream-secret-123" not in server.log()
+
+
+def test_refresh_models_registers_what_the_upstream_lists(client: openai.OpenAI) -> None:
+    ids = {m.id for m in client.models.list()}
+    assert {"discover/fake-chat", "discover/fake-embed"} <= ids
+    embed = client.embeddings.create(model="discover/fake-embed", input="x")
+    assert embed.model == "discover/fake-embed"

@@ -86,3 +86,14 @@ def test_client_disconnect_cancels_the_upstream(server: RunningServer, fake: Run
     while fake.state.streams_cancelled == before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert fake.state.streams_cancelled == before + 1
+
+
+def test_503_is_retried_before_any_byte(server: RunningServer, fake: RunningFake) -> None:
+    before = fake.state.flaky_calls
+    ok = post_chat(server, "retrying/flaky")
+    assert ok.status_code == 200
+    assert fake.state.flaky_calls - before == 2  # one 503, then the retry answered
+    if fake.state.flaky_calls % 2 == 1:
+        fake.state.flaky_calls += 1
+    failed = post_chat(server, "fake/flaky")  # max_retries: 0
+    assert failed.status_code == 502
