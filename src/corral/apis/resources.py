@@ -39,3 +39,11 @@ class Resource(BaseModel):
     def policy_id(self) -> str:
         """The name access_policy rules match, e.g. ``model::ollama/llama3``."""
         return f"{self.type}::{self.identifier}"
+
+    @property
+    def policy_ids(self) -> tuple[str, ...]:
+        """Every name rules may use: the public id, and the config's own id when it differs."""
+        alias = self.data.get("model_id") or self.data.get("shield_id")
+        if isinstance(alias, str) and alias and alias != self.identifier:
+            return (self.policy_id, f"{self.type}::{alias}")
+        return (self.policy_id,)

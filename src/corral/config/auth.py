@@ -155,6 +155,18 @@ class AccessScope(ConfigModel):
         return [value] if isinstance(value, str) else value
 
 
+def _check_conditions(rule: AccessRule | RouteRule, user_only: bool) -> None:
+    from corral.auth.conditions import parse_conditions
+
+    for value in (rule.when, rule.unless):
+        for condition in parse_conditions(value):
+            if user_only and not condition.is_user_condition:
+                raise ValueError(
+                    "route_policy conditions can only test the user ('user with <value> in "
+                    "<attribute>' or 'not in'); owner conditions need a resource"
+                )
+
+
 class AccessRule(ConfigModel):
     """One access_policy rule: permit or forbid, with optional when/unless conditions."""
 
@@ -175,6 +187,7 @@ class AccessRule(ConfigModel):
             raise ValueError("a rule has exactly one of `permit` or `forbid`")
         if self.when is not None and self.unless is not None:
             raise ValueError("a rule has at most one of `when` or `unless`")
+        _check_conditions(self, user_only=False)
         return self
 
 
@@ -205,6 +218,7 @@ class RouteRule(ConfigModel):
             raise ValueError("a rule has exactly one of `permit` or `forbid`")
         if self.when is not None and self.unless is not None:
             raise ValueError("a rule has at most one of `when` or `unless`")
+        _check_conditions(self, user_only=True)
         return self
 
 

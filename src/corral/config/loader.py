@@ -94,6 +94,12 @@ def load_sourced(
     providers = _validate_providers(run, registry, issues, warnings)
     _check_apis(run, registry, issues, warnings)
     _check_resource_providers(run, issues)
+    auth = run.server.auth
+    if auth is not None and auth.access_policy and auth.provider_config is None:
+        warnings.append(
+            "server.auth.access_policy is set but no authentication provider is: without "
+            "identities every caller is anonymous and the policy cannot apply"
+        )
     issues += unenforced_features(run)
     if issues:
         raise ConfigError(source, issues).with_lines(lines)
@@ -101,18 +107,8 @@ def load_sourced(
 
 
 def unenforced_features(run: RunConfig) -> list[ConfigIssue]:
-    """Security settings this build cannot enforce yet: refused, never silently ignored."""
+    """Settings this build cannot enforce yet: refused, never silently ignored."""
     out = []
-    auth = run.server.auth
-    if auth is not None and (auth.provider_config or auth.access_policy or auth.route_policy):
-        out.append(
-            ConfigIssue(
-                ("server", "auth"),
-                "authentication, access_policy and route_policy are not enforced by this corral "
-                "build; it refuses to start rather than serve an open server",
-                "remove server.auth, or use a corral release that enforces it",
-            )
-        )
     if run.server.quota is not None:
         out.append(
             ConfigIssue(

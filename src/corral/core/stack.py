@@ -13,6 +13,10 @@ import time
 from typing import Any
 
 from corral.auth.access_policy import AccessPolicy
+from corral.auth.providers.base import AuthProvider
+from corral.auth.providers.factory import build_auth_provider
+from corral.auth.route_policy import RoutePolicy
+from corral.config.auth import AuthConfig
 from corral.config.loader import LoadedConfig
 from corral.core.resolver import ProviderInstance, api_order, create_providers
 from corral.core.resources import ResourceRegistry
@@ -26,12 +30,19 @@ log = logging.getLogger("corral.stack")
 class Stack:
     """The runtime of one corral server."""
 
-    def __init__(self, loaded: LoadedConfig, *, access_policy: AccessPolicy | None = None) -> None:
+    def __init__(self, loaded: LoadedConfig) -> None:
         self.loaded = loaded
         self.run = loaded.run
         self.storage = StorageManager(loaded.run.storage)
         self.resources = ResourceRegistry(None)
-        self.access = access_policy or AccessPolicy()
+        auth = loaded.run.server.auth or AuthConfig()
+        self.auth_provider: AuthProvider | None = (
+            build_auth_provider(auth.provider_config) if auth.provider_config else None
+        )
+        self.access = AccessPolicy(auth.access_policy)
+        self.route_policy = RoutePolicy(
+            auth.route_policy, auth_enabled=self.auth_provider is not None
+        )
         self.providers: dict[Api, list[ProviderInstance]] = {}
         self.routers: dict[Api, Any] = {}
         self.started_at: float | None = None
@@ -71,6 +82,8 @@ class Stack:
             for inst in instances:
                 await _maybe_call(inst.impl, "shutdown")
         await self.storage.close()
+        if self.auth_provider is not None:
+            await self.auth_provider.close()
 
     def provider_instances(self) -> list[ProviderInstance]:
         """Every running provider instance, in start order."""

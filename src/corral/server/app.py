@@ -32,6 +32,8 @@ from corral.core.stack import Stack
 from corral.errors import CorralError
 from corral.server.errors import handle_exception
 from corral.server.http import ApiRoute, json_response
+from corral.server.middleware.auth import PUBLIC_PATHS, AuthMiddleware
+from corral.server.middleware.route_policy import RoutePolicyMiddleware
 from corral.server.openapi import build_openapi
 from corral.server.routes import collect_routes
 from corral.storage.manager import StorageStartupError
@@ -50,7 +52,7 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
 
     app = Starlette(
         routes=[*_starlette_routes(api_routes), Route("/openapi.json", openapi_endpoint)],
-        middleware=_middleware(loaded.run.server),
+        middleware=_middleware(loaded.run.server, stack),
         exception_handlers={
             CorralError: handle_exception,
             HTTPException: handle_exception,
@@ -139,7 +141,7 @@ def _starlette_routes(api_routes: list[ApiRoute]) -> list[Route]:
     return out
 
 
-def _middleware(server: ServerConfig) -> list[Middleware]:
+def _middleware(server: ServerConfig, corral: Stack) -> list[Middleware]:
     stack: list[Middleware] = []
     cors = server.cors_settings()
     if cors is not None:
@@ -155,4 +157,10 @@ def _middleware(server: ServerConfig) -> list[Middleware]:
                 max_age=cors.max_age,
             )
         )
+    if corral.auth_provider is not None:
+        stack.append(
+            Middleware(AuthMiddleware, provider=corral.auth_provider, public_paths=PUBLIC_PATHS)
+        )
+    if corral.route_policy.active:
+        stack.append(Middleware(RoutePolicyMiddleware, policy=corral.route_policy))
     return stack

@@ -178,7 +178,7 @@ class ModelsTable:
             "api",
             owner,
         )
-        if not self._access.is_allowed(user, "create", res.policy_id, owner):
+        if not self._access.is_allowed(user, "create", res.policy_ids, owner):
             raise Forbidden(f"not allowed to register model {res.identifier!r}")
         await self._registry.add(res)
         self.rebuild()
@@ -198,7 +198,7 @@ class ModelsTable:
 
     def _may(self, user: User | None, action: str, res: Resource) -> bool:
         owner = None if res.source == "config" else res.owner
-        return self._access.is_allowed(user, action, res.policy_id, owner)  # type: ignore[arg-type]
+        return self._access.is_allowed(user, action, res.policy_ids, owner)
 
 
 def _resource(
