@@ -146,8 +146,10 @@ def test_yaml_problems_are_config_errors() -> None:
     assert "version 1 is not supported" in errors("version: 1\n")[0]
 
 
-def test_unenforced_security_settings_refuse_to_start() -> None:
-    lines = errors(
-        "version: 2\nserver:\n  quota:\n    kvstore: {type: sqlite, db_path: /tmp/q.db}\n"
+def test_documented_quota_form_and_backend_references_load() -> None:
+    loaded = load(
+        "version: 2\nserver:\n  quota:\n    kvstore: {type: sqlite, db_path: /tmp/q.db}\n    period: minute\n"
     )
-    assert "quotas are not enforced" in lines[0]
+    assert loaded.run.server.quota.period == "minute"  # type: ignore[union-attr]
+    lines = errors("version: 2\nserver:\n  quota:\n    kvstore: {backend: nope, namespace: q}\n")
+    assert "server.quota.kvstore references backend 'nope'" in lines[0]

@@ -22,6 +22,7 @@ from corral.config.issues import ConfigError, ConfigIssue
 from corral.config.legacy import legacy_issues
 from corral.config.pydantic_issues import issues_from_validation
 from corral.config.run import ProviderEntry, RunConfig
+from corral.config.storage import KVReference
 from corral.config.yaml_source import SourcedData, parse_yaml
 
 if TYPE_CHECKING:
@@ -95,29 +96,37 @@ def load_sourced(
     _check_apis(run, registry, issues, warnings)
     _check_resource_providers(run, issues)
     auth = run.server.auth
+    if run.server.quota is not None and (auth is None or auth.provider_config is None):
+        if "authenticated_max_requests" in run.server.quota.model_fields_set:
+            warnings.append(
+                "server.quota.authenticated_max_requests is set but no authentication provider "
+                "is configured: anonymous_max_requests applies to every client"
+            )
     if auth is not None and auth.access_policy and auth.provider_config is None:
         warnings.append(
             "server.auth.access_policy is set but no authentication provider is: without "
             "identities every caller is anonymous and the policy cannot apply"
         )
-    issues += unenforced_features(run)
+    issues += server_section_issues(run)
     if issues:
         raise ConfigError(source, issues).with_lines(lines)
     return LoadedConfig(run, providers, source, warnings, lines)
 
 
-def unenforced_features(run: RunConfig) -> list[ConfigIssue]:
-    """Settings this build cannot enforce yet: refused, never silently ignored."""
+def server_section_issues(run: RunConfig) -> list[ConfigIssue]:
+    """Cross-section problems of the server section (the quota store's reference)."""
     out = []
-    if run.server.quota is not None:
-        out.append(
-            ConfigIssue(
-                ("server", "quota"),
-                "quotas are not enforced by this corral build; it refuses to start rather than "
-                "pretend to limit requests",
-                "remove server.quota, or use a corral release that enforces it",
+    quota = run.server.quota
+    if quota is not None and isinstance(quota.kvstore, KVReference):
+        problem = run.reference_problem(quota.kvstore, "server.quota.kvstore")
+        if problem:
+            out.append(
+                ConfigIssue(
+                    ("server", "quota", "kvstore", "backend"),
+                    problem,
+                    "name a KV backend declared under storage.backends",
+                )
             )
-        )
     return out
 
 

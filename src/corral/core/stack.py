@@ -15,13 +15,17 @@ from typing import Any
 from corral.auth.access_policy import AccessPolicy
 from corral.auth.providers.base import AuthProvider
 from corral.auth.providers.factory import build_auth_provider
+from corral.auth.quota import QuotaPolicy
 from corral.auth.route_policy import RoutePolicy
 from corral.config.auth import AuthConfig
 from corral.config.loader import LoadedConfig
+from corral.config.quota import QuotaConfig
+from corral.config.storage import KVReference
 from corral.core.resolver import ProviderInstance, api_order, create_providers
 from corral.core.resources import ResourceRegistry
 from corral.core.routers import ROUTER_FACTORIES
 from corral.core.spec import Api
+from corral.storage.api import KVStore
 from corral.storage.manager import StorageManager
 
 log = logging.getLogger("corral.stack")
@@ -43,6 +47,8 @@ class Stack:
         self.route_policy = RoutePolicy(
             auth.route_policy, auth_enabled=self.auth_provider is not None
         )
+        quota = loaded.run.server.quota
+        self.quota = QuotaPolicy(quota, self.auth_provider is not None) if quota else None
         self.providers: dict[Api, list[ProviderInstance]] = {}
         self.routers: dict[Api, Any] = {}
         self.started_at: float | None = None
@@ -53,6 +59,8 @@ class Stack:
         for warning in self.loaded.warnings:
             log.warning("%s", warning)
         await self.storage.open()
+        if self.quota is not None:
+            self.quota.store = await self._quota_store(self.quota.config)
         metadata = self.run.storage.stores.metadata
         if metadata is not None:
             self.resources = ResourceRegistry(self.storage.kv(metadata))
@@ -84,6 +92,12 @@ class Stack:
         await self.storage.close()
         if self.auth_provider is not None:
             await self.auth_provider.close()
+
+    async def _quota_store(self, config: QuotaConfig) -> KVStore:
+        store = config.kvstore
+        if isinstance(store, KVReference):
+            return self.storage.kv(store)
+        return await self.storage.inline_sqlite_kv(store.db_path, store.namespace or "quota")
 
     def provider_instances(self) -> list[ProviderInstance]:
         """Every running provider instance, in start order."""

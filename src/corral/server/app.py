@@ -33,6 +33,7 @@ from corral.errors import CorralError
 from corral.server.errors import handle_exception
 from corral.server.http import ApiRoute, json_response
 from corral.server.middleware.auth import PUBLIC_PATHS, AuthMiddleware
+from corral.server.middleware.quota import QuotaMiddleware
 from corral.server.middleware.route_policy import RoutePolicyMiddleware
 from corral.server.openapi import build_openapi
 from corral.server.routes import collect_routes
@@ -163,4 +164,6 @@ def _middleware(server: ServerConfig, corral: Stack) -> list[Middleware]:
         )
     if corral.route_policy.active:
         stack.append(Middleware(RoutePolicyMiddleware, policy=corral.route_policy))
+    if corral.quota is not None:
+        stack.append(Middleware(QuotaMiddleware, policy=corral.quota, public_paths=PUBLIC_PATHS))
     return stack

@@ -1,0 +1,106 @@
+"""Quota decisions: which client a request belongs to, its limit, and its count in the window.
+
+The client is the authenticated principal (quota runs after authentication),
+else the client IP — taken from ``X-Forwarded-For`` only when the direct peer is
+a configured trusted proxy. Keys hold hashes, never tokens. Windows are fixed
+and aligned to the clock (minute, hour, day); each request is one atomic
+increment-with-expiry in the KV store, so N concurrent requests across any
+number of processes admit exactly `limit`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from corral.apis.context import User
+from corral.config.quota import QuotaConfig
+from corral.storage.api import KVStore
+
+PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass(frozen=True)
+class QuotaState:
+    """The outcome of counting one request."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The rate-limit headers (IETF draft names and the ones OpenAI clients read)."""
+        limit, remaining, reset = str(self.limit), str(self.remaining), str(self.reset_seconds)
+        return [
+            (b"ratelimit-limit", limit.encode()),
+            (b"ratelimit-remaining", remaining.encode()),
+            (b"ratelimit-reset", reset.encode()),
+            (b"x-ratelimit-limit-requests", limit.encode()),
+            (b"x-ratelimit-remaining-requests", remaining.encode()),
+            (b"x-ratelimit-reset-requests", f"{reset}s".encode()),
+        ]
+
+
+class TrustedProxies:
+    """Addresses whose X-Forwarded-For header is believed."""
+
+    def __init__(self, specs: Iterable[str]) -> None:
+        self._networks = [ipaddress.ip_network(s, strict=False) for s in specs]
+
+    def trusted(self, address: str) -> bool:
+        """True when `address` belongs to a trusted proxy."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self._networks)
+
+    def client_ip(self, peer: str, forwarded_for: str | None) -> str:
+        """The rightmost X-Forwarded-For address that is not a trusted proxy (or the peer)."""
+        if forwarded_for is None or not self.trusted(peer):
+            return peer
+        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+        for hop in reversed(hops):
+            if not self.trusted(hop):
+                return hop
+        return hops[0] if hops else peer
+
+
+class QuotaPolicy:
+    """Counts requests per client in fixed windows."""
+
+    def __init__(
+        self,
+        config: QuotaConfig,
+        auth_enabled: bool,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.period = PERIOD_SECONDS[config.period]
+        self.auth_enabled = auth_enabled
+        self.proxies = TrustedProxies(config.trusted_proxies)
+        self.clock = clock
+        self.store: KVStore | None = None
+
+    def client(self, user: User | None, peer: str, forwarded_for: str | None) -> tuple[str, int]:
+        """(counter key prefix, limit) for this caller."""
+        if user is not None and self.auth_enabled:
+            digest = hashlib.sha256(user.principal.encode()).hexdigest()[:32]
+            return f"user:{digest}", self.config.authenticated_max_requests
+        ip = self.proxies.client_ip(peer, forwarded_for)
+        return f"ip:{ip}", self.config.anonymous_max_requests
+
+    async def count(self, client_key: str, limit: int) -> QuotaState:
+        """Count one request; raises the store's error when it is unavailable."""
+        assert self.store is not None
+        now = self.clock()
+        window_start = math.floor(now / self.period) * self.period
+        window_end = window_start + self.period
+        count, _ = await self.store.incr(f"{client_key}:{window_start}", window_end - now)
+        reset = max(1, math.ceil(window_end - now))
+        return QuotaState(count <= limit, limit, max(0, limit - count), reset)
