@@ -141,8 +141,28 @@ async def _ttfc(url: str, model: str, n: int) -> dict[str, float]:
     }
 
 
-def corral_config(upstream: str, tmp: Path) -> Path:
-    path = tmp / "bench.yaml"
+VARIANTS = {
+    "plain": "",
+    "auth+quota sqlite": """server:
+  auth:
+    provider_config: {{type: custom, endpoint: "{upstream}/validate"}}
+  quota:
+    kvstore: {{type: sqlite, db_path: "{tmp}/quota.db"}}
+    authenticated_max_requests: 100000000
+""",
+    "auth+quota redis": """  kv_redis: {{type: kv_redis, host: 127.0.0.1, port: 6379}}
+server:
+  auth:
+    provider_config: {{type: custom, endpoint: "{upstream}/validate"}}
+  quota:
+    kvstore: {{backend: kv_redis, namespace: "bench-{stamp}"}}
+    authenticated_max_requests: 100000000
+""",
+}
+
+
+def corral_config(upstream: str, tmp: Path, variant: str = "plain") -> Path:
+    path = tmp / f"bench-{variant.replace(' ', '_').replace('+', '_')}.yaml"
     path.write_text(f"""version: 2
 apis: [inference]
 providers:
@@ -161,6 +181,12 @@ models:
 - {{model_id: bench-model, provider_id: up}}
 - {{model_id: bench-embed, provider_id: up, model_type: embedding}}
 """)
+    extra = VARIANTS[variant].format(upstream=upstream, tmp=tmp, stamp=int(time.time()))
+    if extra.startswith("  kv_redis"):
+        text = path.read_text().replace("  stores:", extra.split("server:")[0] + "  stores:", 1)
+        extra = "server:" + extra.split("server:")[1]
+        path.write_text(text)
+    path.write_text(path.read_text() + extra)
     return path
 
 
@@ -238,6 +264,46 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "added_ttfc_ms": corral_s["ttfc_p50"] - direct_s["ttfc_p50"],
             }
             print("streaming", json.dumps(results["streaming"]), flush=True)
+        for variant in args.variants:
+            vconfig = corral_config(upstream, Path(tmpdir), variant)
+            with process(
+                [
+                    sys.executable,
+                    "-m",
+                    "corral",
+                    "run",
+                    str(vconfig),
+                    "--port",
+                    str(corral_port),
+                    "--log-level",
+                    "warning",
+                ]
+            ):
+                wait_http(f"{corral}/v1/health")
+                for conns in args.variant_concurrency:
+                    direct, through = [], []
+                    for _ in range(args.reps):
+                        direct.append(
+                            wrk(
+                                f"{upstream}/v1/chat/completions",
+                                "chat.lua",
+                                conns,
+                                args.duration,
+                                {},
+                            )
+                        )
+                        through.append(
+                            wrk(
+                                f"{corral}/v1/chat/completions",
+                                "chat.lua",
+                                conns,
+                                args.duration,
+                                {"BENCH_MODEL": "up/bench-model", "BENCH_TOKEN": "bench-token"},
+                            )
+                        )
+                    key = f"chat c={conns} {variant}"
+                    results["scenarios"][key] = summarise(direct, through)
+                    print(key, json.dumps(results["scenarios"][key]), flush=True)
     return results
 
 
@@ -311,11 +377,19 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
     parser.add_argument("--stream-n", type=int, default=200)
+    parser.add_argument(
+        "--variants",
+        nargs="*",
+        default=["auth+quota sqlite", "auth+quota redis"],
+        choices=[v for v in VARIANTS if v != "plain"],
+    )
+    parser.add_argument("--variant-concurrency", type=int, nargs="+", default=[1, 64])
     parser.add_argument("--json", default=str(HERE / "results" / "latest.json"))
     parser.add_argument("--quick", action="store_true", help="1 s runs, 1 rep (smoke test)")
     args = parser.parse_args()
     if args.quick:
         args.duration, args.reps, args.concurrency, args.stream_n = 1, 1, [4], 5
+        args.variants, args.variant_concurrency = ["auth+quota sqlite"], [4]
     results = run(args)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2))

@@ -1,4 +1,4 @@
-"""A very fast loopback fake of an OpenAI-compatible upstream, for benchmarks.
+"""A very fast loopback fake of an OpenAI-compatible upstream (and a custom auth endpoint).
 
 Raw asyncio protocol on uvloop with precomputed responses: chat completions
 (JSON, or 20 SSE chunks when the body contains ``"stream":true``) and
@@ -36,6 +36,9 @@ EMBED = orjson.dumps(
         "usage": {"prompt_tokens": 4, "total_tokens": 4},
         "data": [{"object": "embedding", "index": 0, "embedding": [0.01 * i for i in range(384)]}],
     }
+)
+VALIDATE = orjson.dumps(
+    {"access_attributes": {"roles": ["bench"]}, "principal": "bench", "message": "ok"}
 )
 MODELS = orjson.dumps(
     {"object": "list", "data": [{"id": "bench-model", "object": "model", "owned_by": "x"}]}
@@ -75,6 +78,7 @@ RESPONSES = {
     b"/v1/chat/completions": _response(CHAT),
     b"/v1/embeddings": _response(EMBED),
     b"/v1/models": _response(MODELS),
+    b"/validate": _response(VALIDATE),  # a `custom` auth endpoint that accepts every token
 }
 STREAM = _stream_response()
 
