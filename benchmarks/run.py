@@ -150,7 +150,7 @@ VARIANTS = {
     kvstore: {{type: sqlite, db_path: "{tmp}/quota.db"}}
     authenticated_max_requests: 100000000
 """,
-    "auth+quota redis": """  kv_redis: {{type: kv_redis, host: 127.0.0.1, port: 6379}}
+    "auth+quota redis": """    kv_redis: {{type: kv_redis, host: 127.0.0.1, port: 6379}}
 server:
   auth:
     provider_config: {{type: custom, endpoint: "{upstream}/validate"}}
@@ -182,7 +182,7 @@ models:
 - {{model_id: bench-embed, provider_id: up, model_type: embedding}}
 """)
     extra = VARIANTS[variant].format(upstream=upstream, tmp=tmp, stamp=int(time.time()))
-    if extra.startswith("  kv_redis"):
+    if extra.startswith("    kv_redis"):
         text = path.read_text().replace("  stores:", extra.split("server:")[0] + "  stores:", 1)
         extra = "server:" + extra.split("server:")[1]
         path.write_text(text)

@@ -137,12 +137,25 @@ class SqliteKVBackend:
         """
         if self._conn is None or self._executor is None:
             raise ServiceUnavailable(f"storage backend {self.name!r} is closed")
+        if not self._flushing:
+            return await self._run_alone(sql, params)
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         self._pending.append((sql, params, future))
-        if not self._flushing:
-            self._flushing = True
-            self._flusher = asyncio.get_running_loop().create_task(self._flush())
         return await future
+
+    async def _run_alone(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """The idle case: one hop for one statement; what queues meanwhile follows as a batch."""
+        self._flushing = True
+        try:
+            (result,) = await self._in_thread(functools.partial(self._execute_all, [(sql, params)]))
+        finally:
+            if self._pending:
+                self._flusher = asyncio.get_running_loop().create_task(self._flush())
+            else:
+                self._flushing = False
+        if isinstance(result, BaseException):
+            raise self._unavailable(result)
+        return result  # type: ignore[no-any-return]
 
     async def _flush(self) -> None:
         try:
