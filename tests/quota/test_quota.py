@@ -230,15 +230,24 @@ def test_streaming_responses_carry_the_limit_headers(tmp_path: Path) -> None:
     from tests.fixtures.fake_openai import run_fake_openai
 
     with run_fake_openai() as fake:
-        text = config(anon=5).replace("storage:", f"""providers:
+        text = config(anon=5).replace(
+            "storage:",
+            f"""providers:
   inference:
   - {{provider_id: fake, provider_type: remote::openai-compatible, config: {{base_url: "{fake.url}"}}}}
 models:
 - {{model_id: fake-chat, provider_id: fake}}
-storage:""")
+storage:""",
+        )
         with run_server(text, tmp_path) as server:
-            body = {"model": "fake/fake-chat", "messages": [{"role": "user", "content": "x"}], "stream": True}
-            with httpx.stream("POST", f"{server.base_url}/v1/chat/completions", json=body, timeout=30) as r:
+            body = {
+                "model": "fake/fake-chat",
+                "messages": [{"role": "user", "content": "x"}],
+                "stream": True,
+            }
+            with httpx.stream(
+                "POST", f"{server.base_url}/v1/chat/completions", json=body, timeout=30
+            ) as r:
                 assert r.status_code == 200
                 assert r.headers["content-type"].startswith("text/event-stream")
                 assert r.headers["ratelimit-remaining"] == "4"

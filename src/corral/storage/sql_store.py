@@ -145,22 +145,24 @@ class SqlAlchemyStore:
         """Insert one row."""
         await self._run(sa.insert(self._table(table)).values(dict(row)), write=True)
 
+    def _dialect_insert(self, table: str) -> Any:
+        """An INSERT that supports ON CONFLICT on this backend's dialect."""
+        t = self._table(table)
+        if self._b.engine().dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            return postgresql.insert(t)
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(t)
+
     async def insert_many(
         self, table: str, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
     ) -> None:
         """Insert rows in one transaction (executemany), skipping existing keys."""
         if not rows:
             return
-        t = self._table(table)
-        stmt: Any
-        if self._b.engine().dialect.name == "postgresql":
-            from sqlalchemy.dialects import postgresql
-
-            stmt = postgresql.insert(t).on_conflict_do_nothing(index_elements=list(key))
-        else:
-            from sqlalchemy.dialects import sqlite
-
-            stmt = sqlite.insert(t).on_conflict_do_nothing(index_elements=list(key))
+        stmt = self._dialect_insert(table).on_conflict_do_nothing(index_elements=list(key))
         try:
             async with self._b.engine().begin() as conn:
                 await conn.execute(stmt, [dict(r) for r in rows])
@@ -169,16 +171,7 @@ class SqlAlchemyStore:
 
     async def upsert(self, table: str, row: Mapping[str, Any], key: Sequence[str]) -> None:
         """Insert or update the row identified by `key`."""
-        t = self._table(table)
-        stmt: Any
-        if self._b.engine().dialect.name == "postgresql":
-            from sqlalchemy.dialects import postgresql
-
-            stmt = postgresql.insert(t).values(dict(row))
-        else:
-            from sqlalchemy.dialects import sqlite
-
-            stmt = sqlite.insert(t).values(dict(row))
+        stmt: Any = self._dialect_insert(table).values(dict(row))
         updates = {c: stmt.excluded[c] for c in row if c not in key}
         if updates:
             stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=updates)
