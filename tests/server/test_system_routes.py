@@ -36,3 +36,13 @@ def test_openapi_lists_every_route(tmp_path: Path) -> None:
         for route in routes:
             assert route["method"].lower() in spec["paths"][route["route"]]
         assert "/v1/health" in spec["paths"]
+
+
+def test_models_list_is_empty_without_inference_providers(tmp_path: Path) -> None:
+    import openai
+
+    with run_server(CONFIG, tmp_path) as server:
+        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="none")
+        assert list(client.models.list()) == []
+        r = httpx.post(f"{server.base_url}/v1/models", json={"model_id": "x"})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "no_inference_provider"

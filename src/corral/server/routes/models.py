@@ -9,6 +9,7 @@ from corral.apis.models.models import ModelList, OpenAIModel, RegisterModelReque
 from corral.core.routers.inference import InferenceRouter
 from corral.core.spec import Api
 from corral.core.stack import Stack
+from corral.errors import InvalidRequest
 from corral.server.context import request_context
 from corral.server.http import ApiRoute, json_response, read_model
 
@@ -16,15 +17,20 @@ OPENAI_ALIAS = "/v1/openai/v1"
 
 
 def routes(stack: Stack) -> list[ApiRoute]:
-    """The models routes (only when an inference provider is configured)."""
-    if not stack.serves(Api.inference):
-        return []
+    """The models routes (an empty catalogue when no inference provider is configured)."""
 
     def router() -> InferenceRouter:
-        found: InferenceRouter = stack.routers[Api.inference]
+        found: InferenceRouter | None = stack.routers.get(Api.inference)
+        if found is None:
+            raise InvalidRequest(
+                "no inference provider is configured; add one under providers.inference",
+                code="no_inference_provider",
+            )
         return found
 
     async def list_models(request: Request) -> Response:
+        if Api.inference not in stack.routers:
+            return json_response({"object": "list", "data": []})
         user = request_context(request).user
         data = [model_payload(r) for r in router().models.list(user)]
         return json_response({"object": "list", "data": data})
