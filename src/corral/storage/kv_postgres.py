@@ -56,7 +56,11 @@ class PostgresKVBackend:
         self._pool = await asyncpg.create_pool(
             min_size=1, max_size=self._pool_size, command_timeout=30, timeout=10, **self._dsn
         )
-        await self.execute(self.sql["create"])
+        # Replicas and workers start together: serialise the CREATE (concurrent
+        # CREATE TABLE IF NOT EXISTS can collide in Postgres's catalog).
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.sql["create"])
+            await conn.execute(self.sql["create"])
 
     async def close(self) -> None:
         """Close the pool."""

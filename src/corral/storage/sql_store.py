@@ -137,6 +137,10 @@ class SqlAlchemyStore:
         target = self._b.metadata.tables[name]
         try:
             async with self._b.engine().begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Workers and replicas create tables together; serialise it.
+                    lock = sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))")
+                    await conn.execute(lock, {"name": f"corral-create-{name}"})
                 await conn.run_sync(lambda sync: target.create(sync, checkfirst=True))
         except (OperationalError, DBAPIError, OSError) as exc:
             raise self._b.unavailable(exc) from exc
