@@ -148,7 +148,3 @@ class AccessPolicy:
     ) -> bool:
         """True when `user` may do `action` on the resource named `policy_id`."""
         return self.decide(user, action, policy_id, owner).allowed
-
-    def visible(self, user: User | None, items: Sequence[tuple[str, Owner | None]]) -> list[bool]:
-        """For each (policy_id, owner), whether `user` may read it."""
-        return [self.is_allowed(user, "read", pid, owner) for pid, owner in items]
