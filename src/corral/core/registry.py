@@ -26,6 +26,10 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.remote.inference.together",
     "corral.providers.remote.inference.fireworks",
     "corral.providers.remote.inference.groq",
+    "corral.providers.inline.files.localfs",
+    "corral.providers.inline.vector_io.sqlite_vec",
+    "corral.providers.inline.vector_io.faiss",
+    "corral.providers.remote.vector_io.pgvector",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from corral.core.stack import Stack
 from corral.server.http import ApiRoute
-from corral.server.routes import access, inference, models, system
+from corral.server.routes import access, files, inference, models, system, vector_stores
 
-ROUTE_MODULES = (system, models, inference, access)
+ROUTE_MODULES = (system, models, inference, access, files, vector_stores)
 
 
 def collect_routes(stack: Stack) -> list[ApiRoute]:
