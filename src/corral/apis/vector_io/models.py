@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULT_CHUNK_TOKENS = 800
 DEFAULT_OVERLAP_TOKENS = 400
@@ -251,12 +251,13 @@ class SearchRequest(_Request):
     rewrite_query: bool = False
     search_mode: Literal["vector", "keyword", "hybrid"] = "vector"
 
-    @model_validator(mode="after")
-    def _non_empty(self) -> SearchRequest:
-        texts = [self.query] if isinstance(self.query, str) else self.query
-        if not texts or not any(t.strip() for t in texts):
-            raise ValueError("query must be a non-empty string or list of strings")
-        return self
+    @field_validator("query")
+    @classmethod
+    def _non_empty(cls, query: str | list[str]) -> str | list[str]:
+        texts = [query] if isinstance(query, str) else query
+        if not any(t.strip() for t in texts):
+            raise ValueError("a non-empty string or list of strings is required")
+        return query
 
 
 class SearchResult(BaseModel):

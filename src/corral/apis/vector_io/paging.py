@@ -17,13 +17,14 @@ def paginate(
     order: str,
     after: str | None,
     before: str | None,
+    key: Callable[[Any], Any] = lambda r: (r.created_at, r.id),
 ) -> VectorStoreList:
-    """An OpenAI list page over records with ``id`` and ``created_at``."""
+    """An OpenAI list page over records with an ``id``, ordered by `key` (creation time)."""
     if order not in ("asc", "desc"):
         raise InvalidParameter("order", "must be 'asc' or 'desc'")
     if not 1 <= limit <= 100:
         raise InvalidParameter("limit", "must be between 1 and 100")
-    ordered = sorted(records, key=lambda r: (r.created_at, r.id), reverse=order == "desc")
+    ordered = sorted(records, key=key, reverse=order == "desc")
     ids = [r.id for r in ordered]
     for cursor, name in ((after, "after"), (before, "before")):
         if cursor is not None and cursor not in ids:

@@ -64,8 +64,10 @@ class VectorStores:
         inference: Any,
         files: FilesProvider | None,
         *,
+        provider_id: str = "",
         ingest_concurrency: int = 2,
     ) -> None:
+        self.provider_id = provider_id
         self.index = index
         self.state = StateStore(kv)
         self._files = files
@@ -112,8 +114,16 @@ class VectorStores:
             expires_after=store.expires_after,
             expires_at=expires_at,
             last_active_at=store.last_active_at,
-            metadata=store.metadata,
+            metadata={**store.metadata, **self._facts(store)},
         )
+
+    def _facts(self, store: StoreRecord) -> dict[str, str]:
+        """What Llama Stack reports in a store's metadata: its provider and embedding model."""
+        return {
+            "provider_id": self.provider_id,
+            "embedding_model": store.embedding_model,
+            "embedding_dimension": str(store.embedding_dimension),
+        }
 
     async def create_vector_store(
         self,
@@ -244,7 +254,15 @@ class VectorStores:
             if (status is None or r.status == status)
             and (batch_id is None or r.batch_id == batch_id)
         ]
-        return paginate(records, _file_object, limit=limit, order=order, after=after, before=before)
+        return paginate(
+            records,
+            _file_object,
+            limit=limit,
+            order=order,
+            after=after,
+            before=before,
+            key=lambda r: (r.created_at, r.seq),
+        )
 
     async def get_file(self, store_id: str, file_id: str) -> VectorStoreFileObject:
         """One attached file."""

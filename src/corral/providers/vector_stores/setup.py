@@ -48,6 +48,7 @@ async def start_engine(
         kv,
         deps.apis.get(Api.inference),
         deps.apis.get(Api.files),
+        provider_id=deps.provider_id,
         ingest_concurrency=ingest_concurrency,
     )
     await engine.start()

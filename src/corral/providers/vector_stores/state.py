@@ -8,6 +8,7 @@ registry), so vector stores are served by one worker.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -51,6 +52,8 @@ class FileRecord(BaseModel):
     chunking: StaticChunking
     attributes: Attributes = Field(default_factory=dict)
     batch_id: str | None = None
+    #: Attachment time in nanoseconds: orders files attached within the same second.
+    seq: int = Field(default_factory=time.time_ns)
     owner_principal: str | None = None
     owner_attributes: dict[str, list[str]] = Field(default_factory=dict)
 

@@ -80,7 +80,8 @@ class LocalfsFiles:
 
     async def open_upload(self, ctx: RequestContext) -> LocalfsUpload:
         """A sink for one upload; the caller must be allowed to create files."""
-        file_id = f"file-{uuid.uuid4().hex}"
+        # Time-ordered ids: files uploaded within the same second still list in upload order.
+        file_id = f"file-{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
         if not self._access.is_allowed(ctx.user, "create", self.policy_ids(file_id), None):
             raise Forbidden("not allowed to upload files")
         return LocalfsUpload(self, file_id, ctx.user)

@@ -109,7 +109,15 @@ class FaissIndex:
 
     async def open(self) -> None:
         """Rebuild every store's index from the KV store."""
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faiss")
+        # Searches here are one query vector at a time: OpenMP's thread team costs far more
+        # than it saves (about 20 ms vs 1 ms per query on 10k vectors on two cores). The
+        # setting is per thread, so it is made on the faiss thread itself.
+        self._executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="faiss",
+            initializer=faiss.omp_set_num_threads,
+            initargs=(1,),
+        )
         items = await self._kv.items_with_prefix(_PREFIX)
         metas = {k: v for k, v in items if k.endswith(":meta")}
         for key, value in metas.items():
