@@ -269,7 +269,9 @@ def test_store_lifecycle_fields(client: openai.OpenAI) -> None:
     assert store.status == "completed" and store.file_counts.total == 0
     assert store.expires_at == store.last_active_at + 7 * 86400  # type: ignore[operator]
     updated = client.vector_stores.update(store.id, name="renamed", metadata={"team": "b"})
-    assert updated.name == "renamed" and updated.metadata == {"team": "b"}
+    assert updated.name == "renamed" and updated.metadata is not None
+    assert updated.metadata["team"] == "b"
+    assert updated.metadata["embedding_model"] == "emb/bow-embed"  # reported like Llama Stack
     listed = [s.id for s in client.vector_stores.list(limit=100)]
     assert store.id in listed
     assert client.vector_stores.retrieve(store.id).name == "renamed"
