@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from corral.config.envsubst import substitute_env
+from corral.config.redact import is_secret_name
 
 
 def sub(value: object, **env: str) -> object:
@@ -55,3 +56,39 @@ def test_none_values_drop_list_items_but_keep_literals() -> None:
 def test_malformed_expression_is_reported() -> None:
     _, issues = substitute_env({"url": "http://${env.X"}, {})
     assert issues and "malformed" in issues[0].problem
+
+
+def test_an_identifier_that_resolves_to_nothing_disables_its_entry() -> None:
+    data, issues = substitute_env(
+        {
+            "providers": {
+                "inference": [
+                    {"provider_id": "${env.OLLAMA_URL:+ollama}", "provider_type": "remote::ollama"}
+                ]
+            },
+            "shields": [{"shield_id": "${env.SAFETY_MODEL:=}"}],
+        },
+        {},
+    )
+    assert issues == []
+    assert data["providers"]["inference"][0]["provider_id"] == "__disabled__"
+    assert data["shields"][0]["shield_id"] == "__disabled__"
+    on, _ = substitute_env({"p": {"provider_id": "${env.OLLAMA_URL:+ollama}"}}, {"OLLAMA_URL": "u"})
+    assert on == {"p": {"provider_id": "ollama"}}
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("api_key", True),
+        ("api_token", True),
+        ("token", True),
+        ("client_secret", True),
+        ("password", True),
+        ("max_tokens", False),
+        ("default_max_tokens", False),
+        ("tokenizer", False),
+    ],
+)
+def test_secret_names_are_credentials_not_token_counts(name: str, secret: bool) -> None:
+    assert is_secret_name(name) is secret

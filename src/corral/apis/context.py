@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,9 @@ class RequestContext:
     user: User | None = None
     #: Parsed ``X-LlamaStack-Provider-Data`` header (e.g. ``{"openai_api_key": ...}``).
     provider_data: Mapping[str, Any] = field(default_factory=dict)
+    #: True once the client has closed the connection; lets long non-streamed work
+    #: (an embedded model generating) stop early. None outside an HTTP request.
+    is_disconnected: Callable[[], Awaitable[bool]] | None = None
 
 
 ANONYMOUS = RequestContext()

@@ -6,6 +6,7 @@ stale, which the test suite runs, so a field or provider can never be undocument
 
 from __future__ import annotations
 
+import sys
 import types
 import typing
 from pathlib import Path
@@ -132,8 +133,19 @@ def provider_page(entry: RegisteredProvider) -> str:
     example = _indent(yaml.safe_dump([block], sort_keys=False), "  ")
     return (
         f"{HEADER}{title}## Config\n\n{field_table(spec.config)}\n"
-        f"## Example\n\n```yaml\nproviders:\n  {spec.api}:\n{example}```\n"
+        f"## Example\n\n```yaml\nproviders:\n  {spec.api}:\n{example}```\n{_guide(entry)}"
     )
+
+
+def _guide(entry: RegisteredProvider) -> str:
+    """The provider folder's own README.md (hand-written: behaviour, limits), when it has one."""
+    module = sys.modules.get(entry.create.__module__)
+    if module is None or module.__file__ is None:
+        return ""
+    readme = Path(module.__file__).parent / "README.md"
+    if not readme.is_file():
+        return ""
+    return "\n" + readme.read_text(encoding="utf-8")
 
 
 def _indent(text: str, prefix: str) -> str:

@@ -13,6 +13,12 @@ field falls back to its default (this is what lets
 ``type: ${env.AUTH_PROVIDER:+oauth2_token}`` switch authentication off).
 Expressions embedded in longer strings are joined as text (None joins as "").
 
+One exception to dropping: an *identifier* (``provider_id``, ``model_id``,
+``shield_id``, ...) that resolves to None becomes ``__disabled__``, so the whole
+entry is switched off rather than left without its id. This is what makes
+``provider_id: ${env.OLLAMA_URL:+ollama}`` start the provider only when
+``OLLAMA_URL`` is set.
+
 The pass is schema-agnostic: values stay strings and pydantic converts them to
 the int/float/bool a field asks for. Paths are preserved, so later errors still
 point at the right line.
@@ -27,6 +33,11 @@ from typing import Any
 from corral.config.issues import ConfigIssue, Path
 
 DISABLED = "__disabled__"
+
+#: Keys whose None value disables the entry they identify (instead of dropping the key).
+_ID_KEYS = frozenset(
+    {"provider_id", "model_id", "shield_id", "vector_store_id", "vector_db_id", "toolgroup_id"}
+)
 
 _EXPR = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?:(:=|:\+|:)([^}]*))?\}")
 _MALFORMED = re.compile(r"\$\{env\.[^}]*\}|\$\{env\.[^}]*$")
@@ -48,7 +59,9 @@ def _walk(value: Any, path: Path, env: Mapping[str, str], issues: list[ConfigIss
         out: dict[str, Any] = {}
         for key, item in value.items():
             resolved = _walk(item, path + (key,), env, issues)
-            if resolved is not None or not _is_expression(item):
+            if resolved is None and key in _ID_KEYS and _is_expression(item):
+                out[key] = DISABLED
+            elif resolved is not None or not _is_expression(item):
                 out[key] = resolved
         return out
     if isinstance(value, list):

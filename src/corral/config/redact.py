@@ -16,7 +16,10 @@ from pydantic import BaseModel
 from corral.config.base import ConfigModel
 
 REDACTED = "********"
-_SECRET_NAME = re.compile(r"(api_?key|password|passwd|secret|token|credential|private_?key)", re.I)
+# "token" only as a whole snake_case word: `api_token` is a secret, `max_tokens` is not.
+_SECRET_NAME = re.compile(
+    r"(api_?key|password|passwd|secret|credential|private_?key|(^|_)token($|_))", re.I
+)
 
 
 def is_secret_name(name: str) -> bool:

@@ -26,6 +26,8 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.remote.inference.together",
     "corral.providers.remote.inference.fireworks",
     "corral.providers.remote.inference.groq",
+    "corral.providers.inline.inference.sentence_transformers",
+    "corral.providers.inline.inference.llama_cpp",
     "corral.providers.inline.files.localfs",
     "corral.providers.inline.vector_io.sqlite_vec",
     "corral.providers.inline.vector_io.faiss",

@@ -73,6 +73,14 @@ class ProviderDeps:
 ProviderFactory = Callable[[Any, ProviderDeps], Awaitable[Any]]
 
 
+class ProviderStartupError(Exception):
+    """A provider cannot start for a reason the operator must fix.
+
+    Raised by a factory for a missing optional package or model file; the
+    server reports the message as one line (no traceback) and exits.
+    """
+
+
 @dataclass(frozen=True)
 class ProviderSpec:
     """A provider kind: which API it serves, its config model and its needs."""

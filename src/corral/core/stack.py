@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Any
 
+from corral.apis.health import ReportsHealth
 from corral.auth.access_policy import AccessPolicy
 from corral.auth.providers.base import AuthProvider
 from corral.auth.providers.factory import build_auth_provider
@@ -52,6 +53,7 @@ class Stack:
         self.providers: dict[Api, list[ProviderInstance]] = {}
         self.routers: dict[Api, Any] = {}
         self.started_at: float | None = None
+        self._health_reporting: dict[str, ReportsHealth] = {}
 
     async def start(self) -> None:
         """Open storage, create providers and routers, register config resources."""
@@ -77,6 +79,11 @@ class Stack:
             factory = ROUTER_FACTORIES.get(api)
             if factory is not None:
                 self.routers[api] = await factory(self, instances)
+        self._health_reporting = {
+            inst.provider_id: inst.impl
+            for inst in self.provider_instances()
+            if isinstance(inst.impl, ReportsHealth)
+        }
         self.started_at = time.time()
         # Everything built so far lives as long as the server: keep it out of the
         # collector's scans so request garbage is collected without long pauses.
@@ -104,6 +111,10 @@ class Stack:
     def provider_instances(self) -> list[ProviderInstance]:
         """Every running provider instance, in start order."""
         return [inst for group in self.providers.values() for inst in group]
+
+    def health_reporting(self) -> dict[str, ReportsHealth]:
+        """Providers whose readiness can change after startup, by provider id."""
+        return self._health_reporting
 
     def serves(self, api: Api) -> bool:
         """True when at least one provider of `api` is configured."""

@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 from corral.config.issues import ConfigError
 from corral.config.loader import LoadedConfig
 from corral.config.server import ServerConfig
+from corral.core.spec import ProviderStartupError
 from corral.core.stack import Stack
 from corral.errors import CorralError
 from corral.server.errors import handle_exception
@@ -39,7 +40,7 @@ from corral.server.openapi import build_openapi
 from corral.server.routes import collect_routes
 from corral.storage.manager import StorageStartupError
 
-STARTUP_ERRORS = (ConfigError, StorageStartupError)
+STARTUP_ERRORS = (ConfigError, StorageStartupError, ProviderStartupError)
 
 
 def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:

@@ -18,8 +18,10 @@ def request_context(request: Request) -> RequestContext:
     user = request.scope.get("user")
     raw = request.headers.get(PROVIDER_DATA_HEADER)
     if raw is None:
-        return RequestContext(user=user)
-    return RequestContext(user=user, provider_data=_provider_data(raw))
+        return RequestContext(user=user, is_disconnected=request.is_disconnected)
+    return RequestContext(
+        user=user, provider_data=_provider_data(raw), is_disconnected=request.is_disconnected
+    )
 
 
 def _provider_data(raw: str) -> dict[str, Any]:

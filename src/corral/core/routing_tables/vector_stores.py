@@ -28,6 +28,8 @@ from corral.errors import CorralError, Forbidden, InvalidParameter, NotFound
 log = logging.getLogger("corral.vector_stores")
 
 VECTOR_STORE = "vector_store"
+#: The embedded model (``inline::sentence-transformers``): the default wherever it is served.
+EMBEDDED_DEFAULT = "all-MiniLM-L6-v2"
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ class VectorStoresTable:
             raise InvalidParameter(
                 "embedding_model",
                 "required: no default embedding model is configured (vector_stores."
-                "default_embedding_model) and there is not exactly one embedding model",
+                "default_embedding_model), all-MiniLM-L6-v2 (inline::sentence-transformers) is "
+                "not served and there is not exactly one embedding model",
             )
         if self._models is None:
             raise InvalidParameter("embedding_model", "no inference provider is configured")
@@ -124,7 +127,12 @@ class VectorStoresTable:
             return f"{provider}/{default['model_id']}" if provider else default["model_id"]
         if self._models is None:
             return None
-        found = [r for r in self._models.list(user) if r.data.get("model_type") == "embedding"]
+        found: list[Resource] = [
+            r for r in self._models.list(user) if r.data.get("model_type") == "embedding"
+        ]
+        embedded = [r for r in found if r.provider_resource_id == EMBEDDED_DEFAULT]
+        if embedded:
+            return embedded[0].identifier
         return found[0].identifier if len(found) == 1 else None
 
     async def _probe_dimension(self, model: str, ctx: RequestContext) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from corral.apis.vector_io.api import VectorIndex
 from corral.config.issues import ConfigError
 from corral.config.storage import InlineSqliteKVStore, KVReference
-from corral.core.spec import Api, ProviderDeps
+from corral.core.spec import Api, ProviderDeps, ProviderStartupError
 from corral.providers.vector_stores.engine import VectorStores
 from corral.storage.api import KVStore
 
@@ -55,10 +55,9 @@ async def start_engine(
     return engine
 
 
-def missing_extra(provider_type: str, extra: str, exc: ImportError) -> ConfigError:
+def missing_extra(provider_type: str, extra: str, exc: ImportError) -> ProviderStartupError:
     """The startup error for a provider whose optional packages are not installed."""
-    return ConfigError.single(
-        "run config",
-        f"{provider_type} needs packages that are not installed ({exc.name or exc})",
-        f"pip install 'corral[{extra}]'",
+    return ProviderStartupError(
+        f"{provider_type} needs packages that are not installed ({exc.name or exc}); "
+        f"pip install 'corral[{extra}]'"
     )

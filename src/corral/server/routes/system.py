@@ -14,9 +14,10 @@ from corral.server.http import ApiRoute, json_response
 
 
 class HealthInfo(BaseModel):
-    """``GET /v1/health``."""
+    """``GET /v1/health``: ``OK``, or ``Loading`` / ``Error`` with the providers concerned."""
 
     status: str
+    providers: dict[str, dict[str, str]] | None = None
 
 
 class VersionInfo(BaseModel):
@@ -55,13 +56,43 @@ class RouteList(BaseModel):
     data: list[RouteInfo]
 
 
+def health_payload(stack: Stack) -> dict[str, object] | None:
+    """None when every provider is ready; else the worst state and the providers not ready."""
+    reporting = stack.health_reporting()
+    if not reporting:
+        return None
+    states = {pid: p.health() for pid, p in reporting.items()}
+    if all(s.status == "OK" for s in states.values()):
+        return None
+    worst = "Error" if any(s.status == "Error" for s in states.values()) else "Loading"
+    detail = {
+        pid: {"status": s.status, "message": s.message}
+        for pid, s in states.items()
+        if s.status != "OK"
+    }
+    return {"status": worst, "providers": detail}
+
+
+def provider_health(stack: Stack, provider_id: str) -> dict[str, object]:
+    """One provider's state for /v1/providers."""
+    if not stack.started_at:
+        return {"status": "Not started"}
+    reporting = stack.health_reporting().get(provider_id)
+    if reporting is None:
+        return {"status": "OK"}
+    state = reporting.health()
+    if state.message:
+        return {"status": state.status, "message": state.message}
+    return {"status": state.status}
+
+
 def routes(stack: Stack) -> list[ApiRoute]:
     """The system routes."""
     health_body = {"status": "OK"}
     version_body = {"version": __version__}
 
     async def health(request: Request) -> Response:
-        return json_response(health_body)
+        return json_response(health_payload(stack) or health_body)
 
     async def version(request: Request) -> Response:
         return json_response(version_body)
@@ -73,7 +104,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
                 "provider_id": inst.entry.provider_id,
                 "provider_type": inst.entry.provider_type,
                 "config": redacted(inst.config),
-                "health": {"status": "OK" if stack.started_at else "Not started"},
+                "health": provider_health(stack, inst.entry.provider_id),
             }
             for inst in stack.loaded.providers
         ]

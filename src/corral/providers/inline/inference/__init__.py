@@ -1,0 +1,1 @@
+"""Inline inference providers: embedded chat models (llama-cpp) and embeddings (MiniLM)."""

@@ -1,0 +1,216 @@
+"""`LlamaCppProvider`: chat and text completions from GGUF models running in-process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any, TypeVar
+
+import orjson
+
+from corral.apis.context import RequestContext
+from corral.apis.health import ProviderHealth
+from corral.apis.inference.api import ChunkStream, DiscoveredModel, InferenceCall
+from corral.errors import InvalidParameter, InvalidRequest
+from corral.providers.inline.inference.llama_cpp.config import GGUFModel, LlamaCppConfig
+from corral.providers.inline.inference.llama_cpp.engine import GenerationStats
+from corral.providers.inline.inference.llama_cpp.model import EmbeddedModel, Events
+from corral.providers.inline.inference.llama_cpp.params import chat_kwargs, completion_kwargs
+from corral.providers.inline.inference.llama_cpp.shapes import (
+    ChatChunks,
+    TextChunks,
+    chat_response,
+    piece,
+    text_response,
+)
+
+#: llama-cpp-python's own default for chat; small models ramble at OpenAI's 1.0.
+DEFAULT_CHAT_TEMPERATURE = 0.2
+#: How often a non-streamed generation checks that its client is still connected.
+DISCONNECT_POLL_SECONDS = 0.25
+
+T = TypeVar("T")
+
+
+class LlamaCppProvider:
+    """Serves each configured GGUF model as ``<provider_id>/<name>``."""
+
+    #: Register the configured models at startup (they are known without the run config's list).
+    refresh_models = True
+
+    def __init__(
+        self, config: LlamaCppConfig, models: dict[str, tuple[GGUFModel, EmbeddedModel]]
+    ) -> None:
+        self._config = config
+        self._models = models
+
+    def health(self) -> ProviderHealth:
+        """The worst state among the models (Error > Loading > OK)."""
+        states = [m.health() for _, m in self._models.values()]
+        for status in ("Error", "Loading"):
+            found = [s.message for s in states if s.status == status]
+            if found:
+                return ProviderHealth(status, "; ".join(found))
+        return ProviderHealth("OK")
+
+    def _model(self, call: InferenceCall) -> tuple[GGUFModel, EmbeddedModel]:
+        found = self._models.get(call.model.provider_model_id)
+        if found is None:
+            raise InvalidRequest(
+                f"model {call.model.identifier!r} names {call.model.provider_model_id!r}, which "
+                f"this llama-cpp provider does not load; it serves: {', '.join(self._models)}",
+                code="model_not_available",
+            )
+        return found
+
+    async def chat_completion(self, call: InferenceCall) -> dict[str, Any] | ChunkStream:
+        """A chat completion rendered with the model's own chat template."""
+        spec, model = self._model(call)
+        if not spec.chat:
+            raise InvalidRequest(
+                f"model {call.model.identifier!r} is a base model without a chat template; "
+                "use /v1/completions",
+                code="chat_not_supported",
+            )
+        if call.body.get("tools"):
+            raise InvalidParameter("tools", "the embedded llama-cpp models do not call tools")
+        kwargs = chat_kwargs(call.body, self._config.default_max_tokens, spec.n_ctx)
+        kwargs.setdefault("temperature", DEFAULT_CHAT_TEMPERATURE)
+        messages = kwargs.pop("messages")
+        response_format = kwargs.pop("response_format", None)
+        for name in ("tool_choice", "logprobs", "top_logprobs"):
+            kwargs.pop(name, None)
+        user_stops: list[str] = kwargs.pop("stop", [])
+
+        def job(runner: Any, cancel: Any, emit: Any) -> GenerationStats:
+            prompt, template_stops = runner.chat_prompt(messages)
+            args = {**kwargs, "stop": template_stops + user_stops}
+            args["grammar"] = runner.grammar(response_format)
+            stats: GenerationStats = runner.generate(prompt, args, cancel, emit)
+            return stats
+
+        events = model.stream(job)
+        ident = call.model.identifier
+        if call.body.get("stream") is True:
+            return _chat_stream(events, ident, _include_usage(call.body))
+        text, finish, stats = await _collect(events, call.ctx)
+        return chat_response(ident, text, finish, stats)
+
+    async def completion(self, call: InferenceCall) -> dict[str, Any] | ChunkStream:
+        """A plain text completion (no template), as ``/v1/completions`` returns it."""
+        _, model = self._model(call)
+        kwargs = completion_kwargs(call.body, self._config.default_max_tokens, 1 << 30)
+        prompt_text: str = kwargs.pop("prompt")
+        echo = kwargs.pop("echo", False)
+        kwargs.pop("logprobs", None)
+
+        def job(runner: Any, cancel: Any, emit: Any) -> GenerationStats:
+            if echo:
+                emit({"choices": [{"text": prompt_text, "finish_reason": None}]})
+            stats: GenerationStats = runner.generate(
+                runner.text_prompt(prompt_text), kwargs, cancel, emit
+            )
+            return stats
+
+        events = model.stream(job)
+        ident = call.model.identifier
+        if call.body.get("stream") is True:
+            return _text_stream(events, ident, _include_usage(call.body))
+        text, finish, stats = await _collect(events, call.ctx)
+        return text_response(ident, text, finish, stats)
+
+    async def embeddings(self, call: InferenceCall) -> dict[str, Any]:
+        """Not offered: chat-model vectors are poor for search (see the provider's docs)."""
+        raise InvalidRequest(
+            f"model {call.model.identifier!r} is a chat model; embeddings come from an embedding "
+            "model such as sentence-transformers/all-MiniLM-L6-v2",
+            code="wrong_model_type",
+        )
+
+    async def list_models(self) -> list[DiscoveredModel]:
+        """The configured models, with their context window and capabilities."""
+        out = []
+        for name, (spec, _) in self._models.items():
+            meta: dict[str, Any] = {
+                "context_length": spec.n_ctx,
+                "embedded": True,
+                "capabilities": ["chat", "completion"] if spec.chat else ["completion"],
+            }
+            out.append(DiscoveredModel(name, model_type="llm", metadata=meta))
+        return out
+
+    async def shutdown(self) -> None:
+        """Stop every model thread."""
+        for _, model in self._models.values():
+            await model.shutdown()
+
+
+def _include_usage(body: dict[str, Any]) -> bool:
+    options = body.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+async def _collect(events: Events, ctx: RequestContext) -> tuple[str, str, GenerationStats]:
+    """Join a generation's text; stop generating when the client disconnects."""
+    parts: list[str] = []
+    finish = "stop"
+    stats = GenerationStats(prompt_tokens=0)
+    next_poll = time.monotonic() + DISCONNECT_POLL_SECONDS
+    async for chunk, final in events:
+        if final is not None:
+            stats = final
+            break
+        assert chunk is not None
+        text, reason = piece(chunk)
+        parts.append(text)
+        finish = reason or finish
+        if ctx.is_disconnected is not None and time.monotonic() >= next_poll:
+            next_poll = time.monotonic() + DISCONNECT_POLL_SECONDS
+            if await ctx.is_disconnected():
+                break  # closing `events` stops the model
+    return "".join(parts), finish, stats
+
+
+async def _chat_stream(events: Events, ident: str, include_usage: bool) -> AsyncIterator[bytes]:
+    # Nothing is sent before the model produced its first piece, so a full queue
+    # or a prompt that does not fit is still an HTTP error rather than a broken stream.
+    shaper = ChatChunks(ident)
+    finish = "stop"
+    async with aclosing(events):
+        first = await anext(events)
+        yield orjson.dumps(shaper.role())
+        async for chunk, stats in _prepend(first, events):
+            if stats is not None:
+                yield orjson.dumps(shaper.finish(finish))
+                if include_usage:
+                    yield orjson.dumps(shaper.usage(stats))
+                return
+            assert chunk is not None
+            text, reason = piece(chunk)
+            finish = reason or finish
+            if text:
+                yield orjson.dumps(shaper.content(text))
+
+
+async def _text_stream(events: Events, ident: str, include_usage: bool) -> AsyncIterator[bytes]:
+    shaper = TextChunks(ident)
+    finish = "stop"
+    async with aclosing(events):
+        async for chunk, stats in events:
+            if stats is not None:
+                yield orjson.dumps(shaper.chunk("", finish))
+                if include_usage:
+                    yield orjson.dumps(shaper.usage(stats))
+                return
+            assert chunk is not None
+            text, reason = piece(chunk)
+            finish = reason or finish
+            if text:
+                yield orjson.dumps(shaper.chunk(text, None))
+
+
+async def _prepend(first: T, rest: AsyncIterator[T]) -> AsyncIterator[T]:
+    yield first
+    async for item in rest:
+        yield item

@@ -1,0 +1,83 @@
+"""The starter distribution: offline by default, remote providers only when their variables are set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import httpx
+import numpy as np
+import openai
+import yaml
+
+from tests.fixtures.server import corral_command, run_server
+
+REMOTE_VARS = ("OLLAMA_URL", "VLLM_URL", "OPENAI_API_KEY", "TOGETHER_API_KEY", "FIREWORKS_API_KEY")
+
+
+def corral(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in REMOTE_VARS and k != "GROQ_API_KEY"}
+    return subprocess.run(
+        corral_command(*args), env={**base, **(env or {})}, capture_output=True, text=True
+    )
+
+
+def inference_ids(shown: str) -> list[str]:
+    config = yaml.safe_load(shown)
+    return [p["provider_id"] for p in config["providers"]["inference"]]
+
+
+def test_starter_validates_offline_with_only_the_embedded_providers() -> None:
+    done = corral("config", "validate", "starter")
+    assert done.returncode == 0, done.stderr
+    shown = corral("config", "show", "starter")
+    assert inference_ids(shown.stdout) == ["llama-cpp", "sentence-transformers"]
+
+
+def test_remote_providers_switch_on_with_their_variables_and_keys_stay_hidden() -> None:
+    env = {
+        "OLLAMA_URL": "http://ollama.internal:11434",
+        "OPENAI_API_KEY": "sk-live-secret-value",
+        "VLLM_URL": "http://vllm.internal:8000/v1",
+    }
+    assert corral("config", "validate", "starter", env=env).returncode == 0
+    shown = corral("config", "show", "starter", env=env).stdout
+    assert inference_ids(shown) == [
+        "llama-cpp",
+        "sentence-transformers",
+        "ollama",
+        "vllm",
+        "openai",
+    ]
+    assert "sk-live-secret-value" not in shown
+
+
+def test_a_gguf_of_your_own_joins_through_inference_model_path(tmp_path: Path) -> None:
+    env = {"INFERENCE_MODEL_PATH": str(tmp_path / "mine.gguf"), "INFERENCE_MODEL_NAME": "mine"}
+    config = yaml.safe_load(corral("config", "show", "starter", env=env).stdout)
+    models = config["providers"]["inference"][0]["config"]["models"]
+    assert models[1]["name"] == "mine" and models[1]["model_path"].endswith("mine.gguf")
+
+
+def test_starter_serves_chat_and_embeddings_offline(tmp_path: Path) -> None:
+    env = {"HF_HUB_OFFLINE": "1", **{k: "" for k in REMOTE_VARS}}
+    with run_server("starter", tmp_path, env=env, timeout=60) as server:
+        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="none", max_retries=0)
+        ids = {m.id for m in client.models.list()}
+        assert ids == {
+            "llama-cpp/SmolLM2-135M-Instruct",
+            "sentence-transformers/all-MiniLM-L6-v2",
+        }
+        reply = client.chat.completions.create(
+            model="llama-cpp/SmolLM2-135M-Instruct",
+            messages=[{"role": "user", "content": "Hello!"}],
+            max_tokens=8,
+        )
+        assert reply.choices[0].message.content
+        emb = client.embeddings.create(
+            model="sentence-transformers/all-MiniLM-L6-v2", input=["one", "two"]
+        )
+        assert np.array([d.embedding for d in emb.data]).shape == (2, 384)
+        assert httpx.get(f"{server.base_url}/v1/health").json() == {"status": "OK"}
+    assert (tmp_path / "store" / "kvstore.db").exists()  # SQLITE_STORE_DIR is honoured
