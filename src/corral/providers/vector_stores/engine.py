@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from corral.apis.context import RequestContext
 from corral.apis.files.api import FilesProvider
-from corral.apis.vector_io.api import ChunkHit, EmbeddingSpec, VectorIndex
+from corral.apis.vector_io.api import EmbeddingSpec, VectorIndex
 from corral.apis.vector_io.models import (
     AttachFileRequest,
     Attributes,
     BatchFileEntry,
-    ChunkingStrategyStatic,
     ContentItem,
     CreateFileBatchRequest,
     CreateVectorStoreRequest,
     FileBatchObject,
     FileContentPage,
-    FileCounts,
     SearchRequest,
     SearchResult,
     SearchResultsPage,
@@ -38,20 +35,21 @@ from corral.apis.vector_io.models import (
     resolved_chunking,
 )
 from corral.apis.vector_io.paging import paginate
-from corral.errors import Conflict, InvalidParameter, InvalidRequest, NotFound
+from corral.errors import Conflict, InvalidRequest, NotFound
 from corral.providers.vector_stores.filters import compile_filter
 from corral.providers.vector_stores.ingest import Embedder, Ingestor
-from corral.providers.vector_stores.ranking import (
-    DEFAULT_ALPHA,
-    DEFAULT_IMPACT_FACTOR,
-    fuse_rrf,
-    fuse_weighted,
+from corral.providers.vector_stores.search import ranked_hits
+from corral.providers.vector_stores.state import (
+    BatchRecord,
+    FileRecord,
+    StateStore,
+    StoreRecord,
+    counts,
+    file_object,
 )
-from corral.providers.vector_stores.state import BatchRecord, FileRecord, StateStore, StoreRecord
 from corral.storage.api import KVStore
 
 DAY = 86400
-HYBRID_FETCH = 3
 
 
 class VectorStores:
@@ -97,11 +95,11 @@ class VectorStores:
 
     def _object(self, store: StoreRecord) -> VectorStoreObject:
         files = list(self.state.files.get(store.id, {}).values())
-        counts = _counts(files)
+        tally = counts(files)
         expires_at = None
         if store.expires_after is not None:
             expires_at = store.last_active_at + store.expires_after.days * DAY
-        status = "in_progress" if counts.in_progress else "completed"
+        status = "in_progress" if tally.in_progress else "completed"
         if expires_at is not None and expires_at <= time.time():
             status = "expired"
         return VectorStoreObject(
@@ -109,7 +107,7 @@ class VectorStores:
             created_at=store.created_at,
             name=store.name,
             usage_bytes=sum(f.usage_bytes for f in files),
-            file_counts=counts,
+            file_counts=tally,
             status=status,  # type: ignore[arg-type]
             expires_after=store.expires_after,
             expires_at=expires_at,
@@ -205,7 +203,7 @@ class VectorStores:
         store = self._store(store_id)
         existing = self.state.file(store_id, request.file_id)
         if existing is not None and existing.status in ("in_progress", "completed"):
-            return _file_object(existing)
+            return file_object(existing)
         filename = await self._uploaded(request.file_id, ctx)
         user = ctx.user
         record = FileRecord(
@@ -223,7 +221,7 @@ class VectorStores:
         )
         await self.state.put_file(record)
         self._ingestor.schedule(record)
-        return _file_object(record)
+        return file_object(record)
 
     def _file(self, store_id: str, file_id: str) -> FileRecord:
         self._store(store_id)
@@ -256,7 +254,7 @@ class VectorStores:
         ]
         return paginate(
             records,
-            _file_object,
+            file_object,
             limit=limit,
             order=order,
             after=after,
@@ -266,7 +264,7 @@ class VectorStores:
 
     async def get_file(self, store_id: str, file_id: str) -> VectorStoreFileObject:
         """One attached file."""
-        return _file_object(self._file(store_id, file_id))
+        return file_object(self._file(store_id, file_id))
 
     async def update_file(
         self, store_id: str, file_id: str, attributes: Attributes
@@ -274,7 +272,7 @@ class VectorStores:
         """Replace the file's attributes (used by search filters)."""
         record = self._file(store_id, file_id).model_copy(update={"attributes": attributes})
         await self.state.put_file(record)
-        return _file_object(record)
+        return file_object(record)
 
     async def delete_file(self, store_id: str, file_id: str) -> VectorStoreFileDeleted:
         """Detach the file: stop its ingestion and remove its chunks."""
@@ -327,18 +325,18 @@ class VectorStores:
 
     def _batch_object(self, batch: BatchRecord) -> FileBatchObject:
         files = [r for f in batch.file_ids if (r := self.state.file(batch.store_id, f)) is not None]
-        counts = _counts(files)
-        status = "in_progress" if counts.in_progress else "completed"
+        tally = counts(files)
+        status = "in_progress" if tally.in_progress else "completed"
         if batch.cancelled:
             status = "cancelled"
-        elif counts.failed and not counts.completed and not counts.in_progress:
+        elif tally.failed and not tally.completed and not tally.in_progress:
             status = "failed"
         return FileBatchObject(
             id=batch.id,
             created_at=batch.created_at,
             vector_store_id=batch.store_id,
             status=status,  # type: ignore[arg-type]
-            file_counts=counts,
+            file_counts=tally,
         )
 
     async def get_file_batch(self, store_id: str, batch_id: str) -> FileBatchObject:
@@ -377,7 +375,7 @@ class VectorStores:
             return page
         allowed = None if len(ready) == len(files) else frozenset(ready)
         text = request.query if isinstance(request.query, str) else " ".join(request.query)
-        hits = await self._ranked(store, request, text, allowed, ctx)
+        hits = await ranked_hits(self.index, self._embedder, store, request, text, allowed, ctx)
         threshold = request.ranking_options.score_threshold if request.ranking_options else 0.0
         page.data = [
             SearchResult(
@@ -391,51 +389,3 @@ class VectorStores:
             if h.score >= threshold and h.file_id in ready
         ]
         return page
-
-    async def _ranked(
-        self,
-        store: StoreRecord,
-        request: SearchRequest,
-        text: str,
-        allowed: frozenset[str] | None,
-        ctx: RequestContext,
-    ) -> list[ChunkHit]:
-        k = request.max_num_results
-        if request.search_mode == "keyword":
-            return await self.index.query_keyword(store.id, text, k, allowed)
-        [query] = await self._embedder.embed(
-            store.embedding_model, [text], store.embedding_dimension, ctx
-        )
-        if request.search_mode == "vector":
-            return await self.index.query_vector(store.id, query, k, allowed)
-        fetch = min(k * HYBRID_FETCH, 150)
-        vector = await self.index.query_vector(store.id, query, fetch, allowed)
-        keyword = await self.index.query_keyword(store.id, text, fetch, allowed)
-        options = request.ranking_options
-        if options is not None and options.ranker == "weighted":
-            alpha = options.alpha if options.alpha is not None else DEFAULT_ALPHA
-            return fuse_weighted(vector, keyword, alpha)
-        if options is not None and options.ranker not in (None, "rrf", "default", "auto"):
-            raise InvalidParameter("ranking_options.ranker", "use 'rrf' or 'weighted'")
-        impact = options.impact_factor if options and options.impact_factor else None
-        return fuse_rrf([vector, keyword], impact or DEFAULT_IMPACT_FACTOR)
-
-
-def _counts(files: Sequence[FileRecord]) -> FileCounts:
-    counts = FileCounts(total=len(files))
-    for record in files:
-        setattr(counts, record.status, getattr(counts, record.status) + 1)
-    return counts
-
-
-def _file_object(record: FileRecord) -> VectorStoreFileObject:
-    return VectorStoreFileObject(
-        id=record.id,
-        usage_bytes=record.usage_bytes,
-        created_at=record.created_at,
-        vector_store_id=record.store_id,
-        status=record.status,
-        last_error=record.last_error,
-        chunking_strategy=ChunkingStrategyStatic(static=record.chunking),
-        attributes=record.attributes,
-    )

@@ -9,16 +9,20 @@ registry), so vector stores are served by one worker.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from corral.apis.vector_io.models import (
     Attributes,
+    ChunkingStrategyStatic,
     ExpiresAfter,
+    FileCounts,
     FileStatus,
     LastError,
     StaticChunking,
+    VectorStoreFileObject,
 )
 from corral.storage.api import KVStore
 
@@ -131,3 +135,25 @@ class StateStore:
     def file(self, store_id: str, file_id: str) -> FileRecord | None:
         """A cached file record, or None."""
         return self.files.get(store_id, {}).get(file_id)
+
+
+def counts(files: Sequence[FileRecord]) -> FileCounts:
+    """Files by status."""
+    counts = FileCounts(total=len(files))
+    for record in files:
+        setattr(counts, record.status, getattr(counts, record.status) + 1)
+    return counts
+
+
+def file_object(record: FileRecord) -> VectorStoreFileObject:
+    """The wire object of an attached file."""
+    return VectorStoreFileObject(
+        id=record.id,
+        usage_bytes=record.usage_bytes,
+        created_at=record.created_at,
+        vector_store_id=record.store_id,
+        status=record.status,
+        last_error=record.last_error,
+        chunking_strategy=ChunkingStrategyStatic(static=record.chunking),
+        attributes=record.attributes,
+    )
