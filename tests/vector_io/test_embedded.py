@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corral.config.loader import load_config
-from corral.core.registry import load_provider_registry
-from corral.distributions import resolve_config_path
 from tests.fixtures.fake_embeddings import RunningEmbedder
 from tests.fixtures.server import run_server
 from tests.vector_io.conftest import attach, sdk, top_files, upload
+
+from corral.config.loader import load_config
+from corral.core.registry import load_provider_registry
+from corral.distributions import resolve_config_path
 
 DOCS = {
     "pets.txt": "My cat sleeps on the windowsill all afternoon and purrs when I scratch her ears.",
@@ -46,7 +47,9 @@ models:
 """
 
 
-def test_upload_attach_search_offline_with_minilm(embedder: RunningEmbedder, tmp_path: Path) -> None:
+def test_upload_attach_search_offline_with_minilm(
+    embedder: RunningEmbedder, tmp_path: Path
+) -> None:
     calls_before = embedder.state.calls
     with run_server(config(embedder.url), tmp_path, env={"HF_HUB_OFFLINE": "1"}, timeout=60) as s:
         client = sdk(s)
@@ -61,9 +64,10 @@ def test_upload_attach_search_offline_with_minilm(embedder: RunningEmbedder, tmp
             ("How did the company's income change?", "finance.txt"),
             ("instructions for making a dessert", "baking.txt"),
         ]:
-            assert top_files(client.vector_stores.search(vector_store_id=store.id, query=query))[
-                0
-            ] == expected, query
+            assert (
+                top_files(client.vector_stores.search(vector_store_id=store.id, query=query))[0]
+                == expected
+            ), query
     assert embedder.state.calls == calls_before  # the stub model was never asked
 
 

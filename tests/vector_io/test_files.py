@@ -217,3 +217,22 @@ def test_bad_vector_store_requests_are_400(server: RunningServer, client: openai
     assert not_json.status_code == 400
     with pytest.raises(openai.NotFoundError):
         client.vector_stores.retrieve("vs_missing")
+
+
+def test_llama_stack_client_uses_the_same_routes(server: RunningServer) -> None:
+    from llama_stack_client import LlamaStackClient
+
+    with LlamaStackClient(base_url=server.base_url, max_retries=0) as client, sdk(server) as oai:
+        uploaded = client.files.create(
+            file=("lava.txt", b"Volcanoes erupt lava."), purpose="assistants"
+        )
+        store = client.vector_stores.create(
+            name="via-llama-stack-client", embedding_model="bow-embed", embedding_dimension=256
+        )
+        assert store.metadata["embedding_model"] == "emb/bow-embed"  # type: ignore[index]
+        client.vector_stores.files.create(vector_store_id=store.id, file_id=uploaded.id)
+        attach(oai, store.id, uploaded.id)  # already attached: polls until completed
+        page = client.vector_stores.search(
+            vector_store_id=store.id, query="lava", extra_body={"search_mode": "hybrid"}
+        )
+        assert [r.filename for r in page.data] == ["lava.txt"]
