@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Any
 
 import httpx
 import openai
@@ -22,8 +23,10 @@ def wait_for_health(server: RunningServer, deadline: float = 60.0) -> dict[str, 
     """/v1/health once no model is still loading."""
     end = time.monotonic() + deadline
     while True:
-        body: dict[str, object] = httpx.get(f"{server.base_url}/v1/health").json()
-        if body["status"] != "Loading" or time.monotonic() > end:
+        body: dict[str, Any] = httpx.get(f"{server.base_url}/v1/health").json()
+        # "Error" wins over "Loading" in the overall status: look at each provider.
+        states = [p["status"] for p in (body.get("providers") or {}).values()]
+        if "Loading" not in states or time.monotonic() > end:
             return body
         time.sleep(0.1)
 
