@@ -26,6 +26,9 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.remote.inference.together",
     "corral.providers.remote.inference.fireworks",
     "corral.providers.remote.inference.groq",
+    "corral.providers.inline.safety.llama_guard",
+    "corral.providers.inline.safety.rules",
+    "corral.providers.remote.safety.bedrock",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

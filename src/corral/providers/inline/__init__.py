@@ -1,0 +1,1 @@
+"""Inline providers: run inside the corral process."""
