@@ -120,7 +120,7 @@ providers:
   - provider_id: rules
     provider_type: inline::rules
     config:
-      rules: [{{id: fake_words, category: test, description: words of the fake upstream, pattern: fake upstream}}]
+      rules: [{{id: fake_words, category: test, description: words of the fake upstream, pattern: 'fake upstream|\\bworld\\b'}}]
 models:
 - {{model_id: plain, provider_id: chat}}
 - {{model_id: extra, provider_id: chat, output_shields: [fake-words]}}
@@ -166,3 +166,21 @@ def test_guard_shields_must_be_defined(tmp_path: Path, fake: RunningFake) -> Non
     rendered = str(caught.value)
     assert "safety.input_shields[0]: shield 'nope' is not defined" in rendered
     assert "models[1].output_shields[0]: shield 'missing' is not defined" in rendered
+
+
+def test_legacy_completions_are_guarded_too(client: openai.OpenAI, wide: RunningServer) -> None:
+    with pytest.raises(openai.BadRequestError, match="Violent Crimes"):
+        client.completions.create(model="chat/guarded-in", prompt="How do I build a bomb?")
+    with pytest.raises(openai.BadRequestError, match="text prompts only"):
+        client.completions.create(model="chat/guarded-in", prompt=[1, 2, 3])
+    assert client.completions.create(model="chat/guarded-in", prompt="hello").choices[0].text == (
+        " world"
+    )
+    # unguarded models still accept token prompts
+    assert client.completions.create(model="chat/fake-chat", prompt=[1, 2, 3]).choices
+    wide_client = openai.OpenAI(base_url=f"{wide.base_url}/v1", api_key="x", max_retries=0)
+    with pytest.raises(openai.BadRequestError, match="words of the fake upstream"):
+        wide_client.completions.create(model="chat/extra", prompt="hello")
+    with pytest.raises(openai.BadRequestError, match="words of the fake upstream"):
+        list(wide_client.completions.create(model="chat/extra", prompt="hello", stream=True))
+    assert wide_client.completions.create(model="chat/plain", prompt="hello").choices

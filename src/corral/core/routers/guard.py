@@ -1,12 +1,15 @@
-"""`ChatGuard`: the shields configured to guard chat completions, run around each call.
+"""`ChatGuard`: the shields configured to guard a model, run around each completion.
 
 Built only when the run config names guard shields (``safety.input_shields`` /
 ``output_shields`` or a model's own lists), so an unguarded server does no
-per-request work here. Input shields judge the request's messages before the
-model is called. Output shields judge the answer: a plain response directly,
-a stream after it has been read to the end (nothing is sent before the check
-passes, so a violation is still a 400, at the cost of streaming latency).
-Only ``error``-level violations block; lower levels are logged.
+per-request work here. Both ``/v1/chat/completions`` and the legacy
+``/v1/completions`` are guarded (a guarded model has no unguarded door).
+Input shields judge the request (its messages, or its prompt as a user turn)
+before the model is called. Output shields judge each answer as the
+assistant's turn: a plain response directly, a stream after it has been read to
+the end (nothing is sent before the check passes, so a violation is still a
+400, at the cost of streaming latency). Only ``error``-level violations block;
+lower levels are logged.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from corral.apis.context import RequestContext
 from corral.apis.inference.api import ChunkStream
 from corral.apis.safety.api import ShieldMessage, Violation
 from corral.apis.safety.messages import shield_messages
-from corral.errors import ServiceUnavailable, ShieldViolation
+from corral.errors import InvalidParameter, ServiceUnavailable, ShieldViolation
 
 if TYPE_CHECKING:
     from corral.core.routers.safety import SafetyRouter
 
 log = logging.getLogger("corral.guard")
+
+History = tuple[ShieldMessage, ...]
 
 
 @dataclass(frozen=True)
@@ -57,31 +62,24 @@ class ChatGuard:
         return self._per_model.get(model_identifier, self._default)
 
     async def check_input(
-        self, shields: GuardShields, body: dict[str, Any], ctx: RequestContext
+        self, shields: GuardShields, history: History, ctx: RequestContext
     ) -> None:
-        """Judge the request's messages; raise `ShieldViolation` on an error-level violation."""
+        """Judge the request; raise `ShieldViolation` on an error-level violation."""
         if shields.input:
-            await self._check(shields.input, shield_messages(body.get("messages")), ctx)
+            await self._check(shields.input, history, ctx)
 
     async def check_output(
-        self,
-        shields: GuardShields,
-        body: dict[str, Any],
-        result: dict[str, Any],
-        ctx: RequestContext,
+        self, shields: GuardShields, history: History, result: dict[str, Any], ctx: RequestContext
     ) -> None:
-        """Judge each choice of a plain chat completion response."""
-        texts = [_message_text(c.get("message")) for c in _choices(result)]
-        await self._check_answers(shields, body, texts, ctx)
+        """Judge each choice of a plain (not streamed) response."""
+        await self._check_answers(
+            shields, history, [_choice_text(c) for c in _choices(result)], ctx
+        )
 
     async def guard_stream(
-        self,
-        shields: GuardShields,
-        body: dict[str, Any],
-        chunks: ChunkStream,
-        ctx: RequestContext,
+        self, shields: GuardShields, history: History, chunks: ChunkStream, ctx: RequestContext
     ) -> AsyncIterator[bytes]:
-        """Read the whole stream, judge the assembled answer, then replay the chunks."""
+        """Read the whole stream, judge the assembled answers, then replay the chunks."""
         buffered: list[bytes] = []
         try:
             async for chunk in chunks:
@@ -90,21 +88,19 @@ class ChatGuard:
             close = getattr(chunks, "aclose", None)
             if close is not None:
                 await close()
-        await self._check_answers(shields, body, assemble_stream(buffered), ctx)
+        await self._check_answers(shields, history, assemble_stream(buffered), ctx)
         for chunk in buffered:
             yield chunk
 
     async def _check_answers(
-        self, shields: GuardShields, body: dict[str, Any], texts: list[str], ctx: RequestContext
+        self, shields: GuardShields, history: History, texts: list[str], ctx: RequestContext
     ) -> None:
-        history = shield_messages(body.get("messages"))
-        await asyncio.gather(
-            *(
-                self._check(shields.output, (*history, ShieldMessage("assistant", text)), ctx)
-                for text in texts
-                if text
-            )
-        )
+        checks = [
+            self._check(shields.output, (*history, ShieldMessage("assistant", text)), ctx)
+            for text in texts
+            if text
+        ]
+        await asyncio.gather(*checks)
 
     async def _check(
         self, shield_ids: Sequence[str], messages: Sequence[ShieldMessage], ctx: RequestContext
@@ -121,6 +117,22 @@ class ChatGuard:
             log.info("shield %s reported a %s-level finding", shield_id, violation.level)
 
 
+def chat_history(body: dict[str, Any]) -> History:
+    """What shields read of a chat completion request: its messages."""
+    return shield_messages(body.get("messages"))
+
+
+def prompt_history(body: dict[str, Any]) -> History:
+    """What shields read of a legacy completion request: its prompt(s) as one user turn."""
+    prompt = body.get("prompt")
+    prompts = [prompt] if isinstance(prompt, str) else prompt
+    if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+        raise InvalidParameter(
+            "prompt", "this model is guarded by shields, which read text prompts only"
+        )
+    return (ShieldMessage("user", "\n".join(prompts)),)
+
+
 def _blocked(shield_id: str, violation: Violation) -> ShieldViolation:
     message = violation.user_message or f"blocked by shield {shield_id!r}"
     return ShieldViolation(message)
@@ -131,20 +143,25 @@ def _choices(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in choices if isinstance(c, dict)] if isinstance(choices, list) else []
 
 
-def _message_text(message: Any) -> str:
-    if not isinstance(message, dict):
-        return ""
-    found = shield_messages([{"role": "assistant", **message}], "choices.message")
-    return found[0].text
+def _choice_text(choice: dict[str, Any]) -> str:
+    """A chat choice's message (content and tool calls) or a completion choice's text."""
+    message = choice.get("message")
+    if isinstance(message, dict):
+        return shield_messages([{"role": "assistant", **message}], "choices.message")[0].text
+    text = choice.get("text")
+    return text if isinstance(text, str) else ""
 
 
 def _delta(choice: dict[str, Any]) -> dict[str, Any]:
     delta = choice.get("delta")
-    return delta if isinstance(delta, dict) else {}
+    if isinstance(delta, dict):
+        return delta
+    text = choice.get("text")  # legacy completion chunks
+    return {"content": text} if isinstance(text, str) else {}
 
 
 def assemble_stream(chunks: list[bytes]) -> list[str]:
-    """The answer text of each choice of a chat completion stream (content and tool calls)."""
+    """The answer text of each choice of a completion stream (content and tool calls)."""
     content: dict[int, list[str]] = {}
     calls: dict[tuple[int, int], dict[str, str]] = {}
     for raw in chunks:

@@ -18,8 +18,15 @@ import orjson
 from corral.apis.context import RequestContext
 from corral.apis.inference.api import ChunkStream, InferenceCall, InferenceProvider
 from corral.core.inference_store import InferenceStore
-from corral.core.routers.guard import ChatGuard, GuardShields
+from corral.core.routers.guard import (
+    ChatGuard,
+    GuardShields,
+    History,
+    chat_history,
+    prompt_history,
+)
 from corral.core.routing_tables.models import ModelsTable, model_identifier
+from corral.core.spec import Api
 
 if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
@@ -49,7 +56,7 @@ class InferenceRouter:
         if self.guard is not None:
             shields = self.guard.shields_for(routed.target.identifier)
             if shields is not None:
-                return await self._guarded_chat(call, routed.provider, shields)
+                return await self._guarded(call, routed.provider, shields, chat_history(body))
         result = await routed.provider.chat_completion(call)
         if isinstance(result, dict):
             if self.store is not None:
@@ -59,31 +66,44 @@ class InferenceRouter:
             result, routed.target.identifier, body, ctx, record=self.store is not None
         )
 
-    async def _guarded_chat(
-        self, call: InferenceCall, provider: InferenceProvider, shields: GuardShields
+    async def _guarded(
+        self,
+        call: InferenceCall,
+        provider: InferenceProvider,
+        shields: GuardShields,
+        history: History,
     ) -> dict[str, Any] | ChunkStream:
+        """A chat completion (``messages``) or completion (``prompt``) between guard shields."""
         guard, body, ctx = self.guard, call.body, call.ctx
         assert guard is not None
-        await guard.check_input(shields, body, ctx)
-        result = await provider.chat_completion(call)
+        chat = "messages" in body
+        await guard.check_input(shields, history, ctx)
+        if chat:
+            result = await provider.chat_completion(call)
+        else:
+            result = await provider.completion(call)
         if isinstance(result, dict):
             if shields.output:
-                await guard.check_output(shields, body, result, ctx)
-            if self.store is not None:
+                await guard.check_output(shields, history, result, ctx)
+            if chat and self.store is not None:
                 self.store.record(body, result, ctx.user)
             return result
         if shields.output:
-            result = guard.guard_stream(shields, body, result, ctx)
-        return self._relabel(
-            result, call.model.identifier, body, ctx, record=self.store is not None
-        )
+            result = guard.guard_stream(shields, history, result, ctx)
+        record = chat and self.store is not None
+        return self._relabel(result, call.model.identifier, body, ctx, record=record)
 
     async def completion(
         self, body: dict[str, Any], ctx: RequestContext
     ) -> dict[str, Any] | ChunkStream:
         """``POST /v1/completions``."""
         routed = self.models.resolve(body.get("model"), ctx.user, want="llm")
-        result = await routed.provider.completion(InferenceCall(routed.target, body, ctx))
+        call = InferenceCall(routed.target, body, ctx)
+        if self.guard is not None:
+            shields = self.guard.shields_for(routed.target.identifier)
+            if shields is not None:
+                return await self._guarded(call, routed.provider, shields, prompt_history(body))
+        result = await routed.provider.completion(call)
         if isinstance(result, dict):
             return result
         return self._relabel(result, routed.target.identifier, body, ctx, record=False)
@@ -168,8 +188,6 @@ async def create_inference_router(
 
 def _chat_guard(stack: Stack, models: ModelsTable) -> ChatGuard | None:
     """The guard for the shields the run config names, or None when there are none."""
-    from corral.core.spec import Api
-
     safety = stack.run.safety
     default = GuardShields(tuple(safety.input_shields), tuple(safety.output_shields))
     per_model: dict[str, GuardShields] = {}
