@@ -28,6 +28,9 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.remote.inference.groq",
     "corral.providers.inline.inference.sentence_transformers",
     "corral.providers.inline.inference.llama_cpp",
+    "corral.providers.inline.safety.llama_guard",
+    "corral.providers.inline.safety.rules",
+    "corral.providers.remote.safety.bedrock",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

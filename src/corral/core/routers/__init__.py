@@ -25,4 +25,10 @@ async def _inference(stack: Stack, instances: list[ProviderInstance]) -> Any:
     return await create_inference_router(stack, instances)
 
 
-ROUTER_FACTORIES: Mapping[Api, RouterFactory] = {Api.inference: _inference}
+async def _safety(stack: Stack, instances: list[ProviderInstance]) -> Any:
+    from corral.core.routers.safety import create_safety_router
+
+    return await create_safety_router(stack, instances)
+
+
+ROUTER_FACTORIES: Mapping[Api, RouterFactory] = {Api.inference: _inference, Api.safety: _safety}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from corral.core.stack import Stack
 from corral.server.http import ApiRoute
-from corral.server.routes import access, inference, models, system
+from corral.server.routes import access, inference, models, safety, shields, system
 
-ROUTE_MODULES = (system, models, inference, access)
+ROUTE_MODULES = (system, models, inference, access, shields, safety)
 
 
 def collect_routes(stack: Stack) -> list[ApiRoute]:
