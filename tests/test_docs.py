@@ -25,7 +25,8 @@ def test_generated_docs_are_current() -> None:
 
 def test_every_config_field_and_provider_field_has_a_description() -> None:
     models = reachable_models(RunConfig) + reachable_models(AuthConfig)
-    models += [entry.spec.config for entry in load_provider_registry(plugins=False).all()]
+    for entry in load_provider_registry(plugins=False).all():
+        models += reachable_models(entry.spec.config)
     undocumented = [
         f"{m.__name__}.{name}"
         for m in models

@@ -8,7 +8,8 @@ Nothing else writes an error body.
 
     CorralError (500, server_error)
     ├── InvalidRequest (400, invalid_request_error)
-    │   └── InvalidParameter (400; names the parameter)
+    │   ├── InvalidParameter (400; names the parameter)
+    │   └── ShieldViolation (400, shield_violation; the shield's message to the user)
     ├── Unauthenticated (401, authentication_error; WWW-Authenticate: Bearer)
     ├── Forbidden (403, permission_error)
     ├── NotFound (404, not_found_error)
@@ -69,6 +70,12 @@ class InvalidParameter(InvalidRequest):
 
     def __init__(self, param: str, message: str, *, code: str | None = None) -> None:
         super().__init__(f"{param}: {message}", code=code, param=param)
+
+
+class ShieldViolation(InvalidRequest):
+    """A shield guarding chat completions blocked the request or its answer."""
+
+    code = "shield_violation"
 
 
 class Unauthenticated(CorralError):

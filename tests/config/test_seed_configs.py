@@ -32,6 +32,10 @@ providers:
         type: sqlite
         namespace: null
         db_path: ${env.SQLITE_STORE_DIR:=~/.llama/distributions/ollama}/faiss_store.db
+  safety:
+  - provider_id: llama-guard
+    provider_type: inline::llama-guard
+    config: {}
   agents:
   - provider_id: builtin
     provider_type: inline::builtin
@@ -141,7 +145,11 @@ def load(text: str, **env: str) -> LoadedConfig:
 
 def test_the_reference_example_loads_with_a_warning_for_agents() -> None:
     loaded = load(SEED_EXAMPLE, INFERENCE_MODEL="llama3.2:3b")
-    assert [p.entry.provider_type for p in loaded.providers] == ["remote::ollama", "inline::faiss"]
+    assert [p.entry.provider_type for p in loaded.providers] == [
+        "remote::ollama",
+        "inline::faiss",
+        "inline::llama-guard",
+    ]
     faiss = loaded.providers[1].config
     assert faiss.kvstore.db_path.endswith("/faiss_store.db")  # type: ignore[attr-defined]
     assert any("agents" in w for w in loaded.warnings)
@@ -181,14 +189,35 @@ max_age: 86400
 
 
 def test_safety_example_shapes_parse() -> None:
+    from tests.safety.test_seed_examples import VLLM_TWO_PROVIDERS
+
+    loaded = load(VLLM_TWO_PROVIDERS, INFERENCE_MODEL="llama3.2:3b", SAFETY_MODEL="llama-guard3:1b")
+    assert [m.provider_id for m in loaded.run.all_models()] == ["vllm-0", "vllm-1"]
+    shield = loaded.run.all_shields()[0]
+    assert (shield.shield_id, shield.provider_id) == ("llama-guard3:1b", "llama-guard")
+
+
+def test_bedrock_example_parses_and_the_shield_id_defaults_to_the_guardrail() -> None:
     text = """version: 2
 providers:
-  inference:
-  - {provider_id: vllm-0, provider_type: remote::vllm, config: {url: "${env.VLLM_URL:=http://localhost:8000}"}}
-  - {provider_id: vllm-1, provider_type: remote::vllm, config: {url: "${env.SAFETY_VLLM_URL:=http://localhost:8001}"}}
-models:
-- {metadata: {}, model_id: "${env.INFERENCE_MODEL}", provider_id: vllm-0, provider_model_id: null}
-- {metadata: {}, model_id: "${env.SAFETY_MODEL}", provider_id: vllm-1, provider_model_id: null}
+  safety:
+  - provider_id: bedrock
+    provider_type: remote::bedrock
+    config:
+      aws_access_key_id: ${env.AWS_ACCESS_KEY_ID}
+      aws_secret_access_key: ${env.AWS_SECRET_ACCESS_KEY}
+shields:
+- provider_id: bedrock
+  params:
+    guardrailVersion: ${env.GUARDRAIL_VERSION}
+  provider_shield_id: ${env.GUARDRAIL_ID}
 """
-    loaded = load(text, INFERENCE_MODEL="llama3.2:3b", SAFETY_MODEL="llama-guard3:1b")
-    assert [m.provider_id for m in loaded.run.all_models()] == ["vllm-0", "vllm-1"]
+    loaded = load(
+        text,
+        AWS_ACCESS_KEY_ID="a",
+        AWS_SECRET_ACCESS_KEY="b",
+        GUARDRAIL_VERSION="1",
+        GUARDRAIL_ID="gr",
+    )
+    shield = loaded.run.all_shields()[0]
+    assert (shield.shield_id, shield.params) == ("gr", {"guardrailVersion": "1"})

@@ -131,8 +131,12 @@ def provider_page(entry: RegisteredProvider) -> str:
     deps = f"\nNeeds the {', '.join(spec.api_dependencies)} API.\n" if spec.api_dependencies else ""
     title = f"# `{spec.provider_type}` ({spec.api})\n\n{spec.description}\n{extras}{deps}\n"
     example = _indent(yaml.safe_dump([block], sort_keys=False), "  ")
+    nested = "".join(
+        f"### {m.__name__}\n\n{(m.__doc__ or '').strip().splitlines()[0]}\n\n{field_table(m)}\n"
+        for m in reachable_models(spec.config)[1:]
+    )
     return (
-        f"{HEADER}{title}## Config\n\n{field_table(spec.config)}\n"
+        f"{HEADER}{title}## Config\n\n{field_table(spec.config)}\n{nested}"
         f"## Example\n\n```yaml\nproviders:\n  {spec.api}:\n{example}```\n{_guide(entry)}"
     )
 

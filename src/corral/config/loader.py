@@ -22,6 +22,7 @@ from corral.config.issues import ConfigError, ConfigIssue
 from corral.config.legacy import legacy_issues
 from corral.config.pydantic_issues import issues_from_validation
 from corral.config.run import ProviderEntry, RunConfig
+from corral.config.safety import safety_issues
 from corral.config.storage import KVReference
 from corral.config.yaml_source import SourcedData, parse_yaml
 
@@ -108,7 +109,7 @@ def load_sourced(
             "server.auth.access_policy is set but no authentication provider is: without "
             "identities every caller is anonymous and the policy cannot apply"
         )
-    issues += server_section_issues(run)
+    issues += server_section_issues(run) + safety_issues(run)
     if issues:
         raise ConfigError(source, issues).with_lines(lines)
     return LoadedConfig(run, providers, source, warnings, lines)

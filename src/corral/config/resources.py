@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 
 from corral.config.base import ConfigModel
 from corral.config.envsubst import DISABLED
@@ -31,6 +31,13 @@ class ModelResource(ConfigModel):
     """`llm` for chat/completions, `embedding` for embeddings."""
     metadata: dict[str, Any] = Field(default_factory=dict)
     """Free-form metadata (e.g. `embedding_dimension`), returned in `custom_metadata`."""
+    input_shields: list[str] = Field(default_factory=list)
+    """Shields run on this model's chat completion requests, after those of `safety.input_shields`.
+    """
+    output_shields: list[str] = Field(default_factory=list)
+    """Shields run on this model's chat completion answers, after those of
+    `safety.output_shields`.
+    """
 
     def is_disabled(self) -> bool:
         """True when the config switched this model off."""
@@ -41,13 +48,22 @@ class ShieldResource(ConfigModel):
     """A shield served by a safety provider."""
 
     shield_id: str
-    """The shield's id; `__disabled__` skips the entry."""
+    """The shield's id (defaults to `provider_shield_id`); `__disabled__` skips the entry."""
     provider_id: str | None = None
     """The safety provider serving it; optional when exactly one is configured."""
     provider_shield_id: str | None = None
     """The id inside the provider (defaults to `shield_id`)."""
     params: dict[str, Any] = Field(default_factory=dict)
-    """Provider-specific parameters."""
+    """Provider-specific parameters (e.g. Bedrock's `guardrailVersion`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_from_provider_shield_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("shield_id"):
+            if not data.get("provider_shield_id"):
+                raise ValueError("set shield_id (or provider_shield_id, which it defaults to)")
+            return {**data, "shield_id": data["provider_shield_id"]}
+        return data
 
     def is_disabled(self) -> bool:
         """True when the config switched this shield off."""

@@ -24,6 +24,7 @@ from corral.config.resources import (
     ToolGroupResource,
     VectorStoreResource,
 )
+from corral.config.safety import SafetyConfig
 from corral.config.server import ServerConfig
 from corral.config.storage import KVReference, SqlReference, StorageConfig
 
@@ -77,6 +78,8 @@ class RunConfig(ConfigModel):
     """Models to register at startup; exposed as `provider_id/provider_model_id`."""
     shields: list[ShieldResource] = Field(default_factory=list)
     """Shields to register at startup."""
+    safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    """The default moderation shield and the shields guarding chat completions."""
     vector_stores: list[VectorStoreResource] | VectorStoresDefaults = Field(default_factory=list)
     """Vector stores to register at startup (a list), or the defaults mapping newer releases write.
     """

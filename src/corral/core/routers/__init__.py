@@ -25,6 +25,12 @@ async def _inference(stack: Stack, instances: list[ProviderInstance]) -> Any:
     return await create_inference_router(stack, instances)
 
 
+async def _safety(stack: Stack, instances: list[ProviderInstance]) -> Any:
+    from corral.core.routers.safety import create_safety_router
+
+    return await create_safety_router(stack, instances)
+
+
 async def _files(stack: Stack, instances: list[ProviderInstance]) -> Any:
     from corral.core.routers.files import create_files_router
 
@@ -39,6 +45,7 @@ async def _vector_io(stack: Stack, instances: list[ProviderInstance]) -> Any:
 
 ROUTER_FACTORIES: Mapping[Api, RouterFactory] = {
     Api.inference: _inference,
+    Api.safety: _safety,
     Api.files: _files,
     Api.vector_io: _vector_io,
 }

@@ -18,7 +18,15 @@ import orjson
 from corral.apis.context import RequestContext
 from corral.apis.inference.api import ChunkStream, InferenceCall, InferenceProvider
 from corral.core.inference_store import InferenceStore
-from corral.core.routing_tables.models import ModelsTable
+from corral.core.routers.guard import (
+    ChatGuard,
+    GuardShields,
+    History,
+    chat_history,
+    prompt_history,
+)
+from corral.core.routing_tables.models import ModelsTable, model_identifier
+from corral.core.spec import Api
 
 if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
@@ -32,9 +40,12 @@ _MODEL_KEYS = (b'"model":"', b'"model": "')
 class InferenceRouter:
     """Routes OpenAI-compatible inference calls to the provider that owns the model."""
 
-    def __init__(self, models: ModelsTable, store: InferenceStore | None) -> None:
+    def __init__(
+        self, models: ModelsTable, store: InferenceStore | None, guard: ChatGuard | None = None
+    ) -> None:
         self.models = models
         self.store = store
+        self.guard = guard
 
     async def chat_completion(
         self, body: dict[str, Any], ctx: RequestContext
@@ -42,6 +53,10 @@ class InferenceRouter:
         """``POST /v1/chat/completions``."""
         routed = self.models.resolve(body.get("model"), ctx.user, want="llm")
         call = InferenceCall(routed.target, body, ctx)
+        if self.guard is not None:
+            shields = self.guard.shields_for(routed.target.identifier)
+            if shields is not None:
+                return await self._guarded(call, routed.provider, shields, chat_history(body))
         result = await routed.provider.chat_completion(call)
         if isinstance(result, dict):
             if self.store is not None:
@@ -51,12 +66,44 @@ class InferenceRouter:
             result, routed.target.identifier, body, ctx, record=self.store is not None
         )
 
+    async def _guarded(
+        self,
+        call: InferenceCall,
+        provider: InferenceProvider,
+        shields: GuardShields,
+        history: History,
+    ) -> dict[str, Any] | ChunkStream:
+        """A chat completion (``messages``) or completion (``prompt``) between guard shields."""
+        guard, body, ctx = self.guard, call.body, call.ctx
+        assert guard is not None
+        chat = "messages" in body
+        await guard.check_input(shields, history, ctx)
+        if chat:
+            result = await provider.chat_completion(call)
+        else:
+            result = await provider.completion(call)
+        if isinstance(result, dict):
+            if shields.output:
+                await guard.check_output(shields, history, result, ctx)
+            if chat and self.store is not None:
+                self.store.record(body, result, ctx.user)
+            return result
+        if shields.output:
+            result = guard.guard_stream(shields, history, result, ctx)
+        record = chat and self.store is not None
+        return self._relabel(result, call.model.identifier, body, ctx, record=record)
+
     async def completion(
         self, body: dict[str, Any], ctx: RequestContext
     ) -> dict[str, Any] | ChunkStream:
         """``POST /v1/completions``."""
         routed = self.models.resolve(body.get("model"), ctx.user, want="llm")
-        result = await routed.provider.completion(InferenceCall(routed.target, body, ctx))
+        call = InferenceCall(routed.target, body, ctx)
+        if self.guard is not None:
+            shields = self.guard.shields_for(routed.target.identifier)
+            if shields is not None:
+                return await self._guarded(call, routed.provider, shields, prompt_history(body))
+        result = await routed.provider.completion(call)
         if isinstance(result, dict):
             return result
         return self._relabel(result, routed.target.identifier, body, ctx, record=False)
@@ -136,4 +183,25 @@ async def create_inference_router(
             stack.access,
         )
         await store.start()
-    return InferenceRouter(models, store)
+    return InferenceRouter(models, store, _chat_guard(stack, models))
+
+
+def _chat_guard(stack: Stack, models: ModelsTable) -> ChatGuard | None:
+    """The guard for the shields the run config names, or None when there are none."""
+    safety = stack.run.safety
+    default = GuardShields(tuple(safety.input_shields), tuple(safety.output_shields))
+    per_model: dict[str, GuardShields] = {}
+    for model in stack.run.all_models():
+        provider_id = model.provider_id or models.default_provider()
+        if provider_id is None or not (model.input_shields or model.output_shields):
+            continue
+        ident = model_identifier(provider_id, model.provider_model_id or model.model_id)
+        inputs = _merged(default.input, model.input_shields)
+        per_model[ident] = GuardShields(inputs, _merged(default.output, model.output_shields))
+    if not (default.input or default.output or per_model):
+        return None
+    return ChatGuard(default, per_model, lambda: stack.routers.get(Api.safety))
+
+
+def _merged(first: tuple[str, ...], then: list[str]) -> tuple[str, ...]:
+    return first + tuple(s for s in then if s not in first)

