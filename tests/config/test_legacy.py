@@ -47,6 +47,23 @@ server:
     config: {endpoint: "https://auth.example.com/validate"}
 """
 
+OLD_PROVIDER_STORES = """version: 2
+providers:
+  inference:
+  - {provider_id: up, provider_type: remote::openai-compatible, config: {base_url: "http://127.0.0.1:9/v1"}}
+  files:
+  - provider_id: fs
+    provider_type: inline::localfs
+    config:
+      storage_dir: /tmp/files
+      metadata_store: {type: sqlite, db_path: /tmp/files_metadata.db}
+  vector_io:
+  - provider_id: faiss
+    provider_type: inline::faiss
+    config:
+      kvstore: {type: redis, host: localhost, port: 6379, namespace: null}
+"""
+
 OLD_QUOTA = """version: 2
 server:
   quota:
@@ -82,6 +99,14 @@ def load(text: str) -> object:
             ],
         ),
         (OLD_QUOTA, ["old.yaml:3 server.quota", "anonymous_max_requests"]),
+        (
+            OLD_PROVIDER_STORES,
+            [
+                "old.yaml:15 providers.vector_io[0].config.kvstore",
+                "type: redis",
+                "persistence: {backend:",
+            ],
+        ),
         (
             "version: 2\nstorage:\n  type: sqlite\n  db_path: /tmp/r.db\n",
             ["storage", "storage.backends"],
@@ -131,3 +156,34 @@ def test_auth_and_quota_migrate_to_the_current_form() -> None:
         "authenticated_max_requests": 1000,
         "period": "day",
     }
+
+
+def test_inline_provider_stores_migrate_to_references_and_validate() -> None:
+    new, changes = migrate(yaml.safe_load(OLD_PROVIDER_STORES))
+    faiss = new["providers"]["vector_io"][0]["config"]
+    assert faiss == {"persistence": {"backend": "kv_default", "namespace": "vector_io::faiss"}}
+    assert new["storage"]["backends"]["kv_default"] == {
+        "type": "kv_redis",
+        "host": "localhost",
+        "port": 6379,
+    }
+    files = new["providers"]["files"][0]["config"]
+    assert files["metadata_store"] == {"backend": "sql_default", "table_name": "openai_files"}
+    assert new["storage"]["backends"]["sql_default"]["db_path"] == "/tmp/files_metadata.db"
+    assert any("providers.vector_io[0].config.kvstore" in c for c in changes)
+    loaded = load(yaml.safe_dump(new))
+    assert {p.entry.provider_type for p in loaded.providers} == {  # type: ignore[attr-defined]
+        "remote::openai-compatible",
+        "inline::localfs",
+        "inline::faiss",
+    }
+
+
+def test_the_inline_sqlite_store_form_is_accepted_as_written() -> None:
+    text = OLD_PROVIDER_STORES.replace(
+        "{type: redis, host: localhost, port: 6379, namespace: null}",
+        "{type: sqlite, namespace: null, db_path: /tmp/faiss_store.db}",
+    )
+    loaded = load(text)
+    faiss = loaded.providers[2].config  # type: ignore[attr-defined]
+    assert faiss.kvstore.db_path == "/tmp/faiss_store.db"

@@ -24,6 +24,14 @@ providers:
     provider_type: remote::ollama
     config:
       url: ${env.OLLAMA_URL:=http://localhost:11434}
+  vector_io:
+  - provider_id: faiss
+    provider_type: inline::faiss
+    config:
+      kvstore:
+        type: sqlite
+        namespace: null
+        db_path: ${env.SQLITE_STORE_DIR:=~/.llama/distributions/ollama}/faiss_store.db
   safety:
   - provider_id: llama-guard
     provider_type: inline::llama-guard
@@ -139,8 +147,11 @@ def test_the_reference_example_loads_with_a_warning_for_agents() -> None:
     loaded = load(SEED_EXAMPLE, INFERENCE_MODEL="llama3.2:3b")
     assert [p.entry.provider_type for p in loaded.providers] == [
         "remote::ollama",
+        "inline::faiss",
         "inline::llama-guard",
     ]
+    faiss = loaded.providers[1].config
+    assert faiss.kvstore.db_path.endswith("/faiss_store.db")  # type: ignore[attr-defined]
     assert any("agents" in w for w in loaded.warnings)
     assert loaded.run.all_models()[0].model_id == "llama3.2:3b"
     assert loaded.run.storage.stores.inference.num_writers == 4  # type: ignore[union-attr]

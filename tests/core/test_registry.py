@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from corral.core.registry import ProviderRegistryError, load_provider_registry
+from corral.core.spec import Api
 
 PLUGIN = '''
 from corral.config.base import ConfigModel
@@ -33,7 +34,7 @@ def plugin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_builtin_providers_are_registered() -> None:
     registry = load_provider_registry(plugins=False)
-    types = registry.types_for(registry.all()[0].spec.api)
+    types = registry.types_for(Api.inference)
     assert "remote::openai" in types and "remote::vllm" in types
     assert all(e.source.startswith("built-in corral.providers.") for e in registry.all())
 

@@ -19,6 +19,9 @@ LEGACY_STORE_BLOCKS = {
     "conversations_store": "conversations",
 }
 
+#: Older inline store fields of provider configs → the reference field that replaces them.
+PROVIDER_STORE_FIELDS = {"kvstore": "persistence", "metadata_store": "metadata_store"}
+
 MIGRATE_HINT = "run `corral config migrate FILE -o NEW.yaml` to rewrite the file"
 
 
@@ -42,11 +45,43 @@ def legacy_issues(data: dict[str, Any]) -> list[ConfigIssue]:
                 ("conda_env",), "`conda_env` is no longer used", f"delete it; {MIGRATE_HINT}"
             )
         )
+    issues.extend(_provider_store_issues(data.get("providers")))
     server = data.get("server")
     if isinstance(server, dict):
         issues.extend(_auth_issues(server.get("auth")))
         issues.extend(_quota_issues(server.get("quota")))
     return issues
+
+
+def inline_provider_stores(providers: Any) -> list[tuple[str, int, str, dict[str, Any]]]:
+    """(api, index, field, block) of every inline ``kvstore``/``metadata_store`` in providers."""
+    out: list[tuple[str, int, str, dict[str, Any]]] = []
+    if not isinstance(providers, dict):
+        return out
+    for api, entries in providers.items():
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            config = entry.get("config") if isinstance(entry, dict) else None
+            for name in PROVIDER_STORE_FIELDS:
+                block = config.get(name) if isinstance(config, dict) else None
+                if isinstance(block, dict) and "type" in block:
+                    out.append((str(api), index, name, block))
+    return out
+
+
+def _provider_store_issues(providers: Any) -> list[ConfigIssue]:
+    # The inline SQLite form is accepted as written (the reference example uses it for
+    # inline::faiss); other inline types cannot be opened per provider any more.
+    return [
+        ConfigIssue(
+            ("providers", api, index, "config", name),
+            f"`{name}: {{type: {block['type']}, ...}}` is the older inline per-provider store "
+            "form; only `type: sqlite` is still accepted inline",
+            "declare the database once under storage.backends and reference it as "
+            f"{PROVIDER_STORE_FIELDS[name]}: {{backend: <name>, ...}}; {MIGRATE_HINT}",
+        )
+        for api, index, name, block in inline_provider_stores(providers)
+        if block["type"] != "sqlite"
+    ]
 
 
 def _auth_issues(auth: Any) -> list[ConfigIssue]:

@@ -96,6 +96,7 @@ def load_sourced(
     providers = _validate_providers(run, registry, issues, warnings)
     _check_apis(run, registry, issues, warnings)
     _check_resource_providers(run, issues)
+    _check_vector_store_providers(run, issues)
     auth = run.server.auth
     if run.server.quota is not None and (auth is None or auth.provider_config is None):
         if "authenticated_max_requests" in run.server.quota.model_fields_set:
@@ -257,3 +258,32 @@ def _check_resource_providers(run: RunConfig, issues: list[ConfigIssue]) -> None
                         f"use one of: {', '.join(available) or '(none configured)'}",
                     )
                 )
+
+
+def _check_vector_store_providers(run: RunConfig, issues: list[ConfigIssue]) -> None:
+    groups: list[tuple[tuple[str, ...], list[Any]]] = [
+        (("registered_resources", "vector_stores"), run.registered_resources.vector_stores)
+    ]
+    if isinstance(run.vector_stores, list):
+        groups.append((("vector_stores",), run.vector_stores))
+    available = run.provider_ids("vector_io")
+    default = run.vector_stores
+    if not isinstance(default, list) and default.default_provider_id not in (None, *available):
+        issues.append(
+            ConfigIssue(
+                ("vector_stores", "default_provider_id"),
+                f"no vector_io provider has id {default.default_provider_id!r}",
+                f"use one of: {', '.join(available) or '(none configured)'}",
+            )
+        )
+    for prefix, entries in groups:
+        for index, res in enumerate(entries):
+            if res.is_disabled() or res.provider_id is None or res.provider_id in available:
+                continue
+            issues.append(
+                ConfigIssue(
+                    (*prefix, index, "provider_id"),
+                    f"no vector_io provider has id {res.provider_id!r}",
+                    f"use one of: {', '.join(available) or '(none configured)'}",
+                )
+            )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from corral.config.legacy import LEGACY_STORE_BLOCKS
+from corral.config.legacy import LEGACY_STORE_BLOCKS, PROVIDER_STORE_FIELDS, inline_provider_stores
 
 _OLD_DEFAULT = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*):(?![=+])")
 _KV_TYPES = {
@@ -38,6 +38,7 @@ def migrate(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         changes.append("removed conda_env (no longer used)")
     _migrate_stores(out, changes)
     _migrate_single_storage(out, changes)
+    _migrate_provider_stores(out, changes)
     _drop_apis(out, changes)
     server = out.get("server")
     if isinstance(server, dict):
@@ -118,6 +119,24 @@ def _migrate_single_storage(config: dict[str, Any], changes: list[str]) -> None:
             _, defaults = _STORE_DEFAULTS.get(store, (family, {"namespace": store}))
             backends.stores[store] = {"backend": name, **defaults}
     changes.append("storage.type/db_path → storage.backends + storage.stores")
+
+
+def _migrate_provider_stores(config: dict[str, Any], changes: list[str]) -> None:
+    """Inline ``kvstore`` / ``metadata_store`` blocks of providers → references to backends."""
+    for api, index, name, block in inline_provider_stores(config.get("providers")):
+        entry = config["providers"][api][index]
+        family = "kv" if name == "kvstore" else "sql"
+        backend = _Backends(config).add(family, _backend_settings(block, family))
+        target = PROVIDER_STORE_FIELDS[name]
+        del entry["config"][name]
+        if family == "kv":
+            namespace = block.get("namespace") or f"{api}::{entry.get('provider_id', index)}"
+            entry["config"][target] = {"backend": backend, "namespace": namespace}
+        else:
+            entry["config"][target] = {"backend": backend, "table_name": "openai_files"}
+        changes.append(
+            f"providers.{api}[{index}].config.{name} → storage.backends.{backend} + {target}"
+        )
 
 
 def _drop_apis(config: dict[str, Any], changes: list[str]) -> None:

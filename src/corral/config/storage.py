@@ -193,6 +193,31 @@ class InferenceStoreReference(SqlReference):
     """Background writer tasks."""
 
 
+class InlineSqliteKVStore(ConfigModel):
+    """The older per-provider KV form: a SQLite file of the provider's own.
+
+    Llama Stack's reference example still writes it for ``inline::faiss``
+    (``kvstore: {type: sqlite, namespace: null, db_path: ...}``); it is accepted
+    as written. The newer form is ``persistence: {backend, namespace}``.
+    """
+
+    type: Literal["sqlite"] = "sqlite"
+    """`sqlite` (other older inline types are migrated by `corral config migrate`)."""
+    db_path: str
+    """SQLite file; `~` expands and parent folders are created."""
+    namespace: str | None = None
+    """Key prefix."""
+
+
+class InlineSqliteSqlStore(ConfigModel):
+    """The older per-provider SQL form: ``{type: sqlite, db_path}`` of the provider's own."""
+
+    type: Literal["sqlite"] = "sqlite"
+    """`sqlite`."""
+    db_path: str
+    """SQLite file; `~` expands and parent folders are created."""
+
+
 class Stores(ConfigModel):
     """The server's own stores. Each is optional; a missing one falls back as documented."""
 

@@ -31,6 +31,10 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.inline.safety.llama_guard",
     "corral.providers.inline.safety.rules",
     "corral.providers.remote.safety.bedrock",
+    "corral.providers.inline.files.localfs",
+    "corral.providers.inline.vector_io.sqlite_vec",
+    "corral.providers.inline.vector_io.faiss",
+    "corral.providers.remote.vector_io.pgvector",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from corral.auth.access_policy import AccessPolicy
 from corral.config.issues import ConfigError
 from corral.config.loader import LoadedConfig, ProviderInstanceConfig
 from corral.core.spec import Api, ProviderDeps
@@ -69,6 +70,7 @@ async def create_providers(
     api: Api,
     routers: dict[Api, Any],
     storage: StorageManager,
+    access: AccessPolicy | None = None,
 ) -> list[ProviderInstance]:
     """Create every provider instance of `api`, in config order."""
     out: list[ProviderInstance] = []
@@ -81,6 +83,7 @@ async def create_providers(
             provider_id=inst.entry.provider_id,
             apis={a: routers[a] for a in wanted if a in routers},
             storage=storage,
+            access=access,
         )
         log.debug("creating %s provider %s (%s)", api, inst.entry.provider_id, spec.provider_type)
         impl = await inst.provider.create(inst.config, deps)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from corral.config.base import ConfigModel
 
 if TYPE_CHECKING:
+    from corral.auth.access_policy import AccessPolicy
     from corral.storage.manager import StorageManager
 
 
@@ -65,6 +66,8 @@ class ProviderDeps:
     provider_id: str
     apis: Mapping[Api, Any]
     storage: StorageManager
+    #: The server's access_policy, for providers that store owner-stamped records (files).
+    access: AccessPolicy | None = None
 
 
 ProviderFactory = Callable[[Any, ProviderDeps], Awaitable[Any]]

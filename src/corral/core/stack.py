@@ -72,7 +72,9 @@ class Stack:
             )
         await self.resources.load()
         for api in api_order(self.loaded.providers, self.loaded.source):
-            instances = await create_providers(self.loaded, api, self.routers, self.storage)
+            instances = await create_providers(
+                self.loaded, api, self.routers, self.storage, self.access
+            )
             self.providers[api] = instances
             factory = ROUTER_FACTORIES.get(api)
             if factory is not None:

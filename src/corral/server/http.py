@@ -37,6 +37,8 @@ class ApiRoute:
     #: Served without authentication, quota or route policy (health, version).
     public: bool = False
     streaming: bool = False
+    #: Media type of the request body `request_model` describes.
+    request_media_type: str = "application/json"
 
 
 class JSONResponse(Response):

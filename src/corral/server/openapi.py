@@ -65,7 +65,9 @@ def _operation(route: ApiRoute, components: dict[str, Any], deprecated: bool) ->
     if route.request_model is not None:
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _schema(route.request_model, components)}},
+            "content": {
+                route.request_media_type: {"schema": _schema(route.request_model, components)}
+            },
         }
     if deprecated:
         op["deprecated"] = True

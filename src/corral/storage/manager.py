@@ -110,6 +110,15 @@ class StorageManager:
         self._extra.append(backend)
         return backend.store(namespace)
 
+    async def inline_sqlite_sql(self, db_path: str, table: str) -> SqlStore:
+        """A SQL store in its own SQLite file (the older inline ``{type: sqlite}`` form)."""
+        path = sqlite_path(db_path)
+        url = sa.URL.create("sqlite+aiosqlite", database=str(path))
+        backend = SqlBackend(f"inline:{db_path}", url, str(path), None)
+        await _open_or_explain(backend, "sqlite")
+        self._extra.append(backend)
+        return backend.store(table)
+
     async def close(self) -> None:
         """Close every pool."""
         for backend in [*self._backends.values(), *self._extra]:

@@ -31,4 +31,21 @@ async def _safety(stack: Stack, instances: list[ProviderInstance]) -> Any:
     return await create_safety_router(stack, instances)
 
 
-ROUTER_FACTORIES: Mapping[Api, RouterFactory] = {Api.inference: _inference, Api.safety: _safety}
+async def _files(stack: Stack, instances: list[ProviderInstance]) -> Any:
+    from corral.core.routers.files import create_files_router
+
+    return await create_files_router(stack, instances)
+
+
+async def _vector_io(stack: Stack, instances: list[ProviderInstance]) -> Any:
+    from corral.core.routers.vector_io import create_vector_io_router
+
+    return await create_vector_io_router(stack, instances)
+
+
+ROUTER_FACTORIES: Mapping[Api, RouterFactory] = {
+    Api.inference: _inference,
+    Api.safety: _safety,
+    Api.files: _files,
+    Api.vector_io: _vector_io,
+}

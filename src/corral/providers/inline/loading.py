@@ -9,6 +9,8 @@ request for it into a 503 that names the cause.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 import logging
 import threading
 import time
@@ -30,11 +32,23 @@ log = logging.getLogger("corral.embedded")
 _LOAD_LOCK = threading.Lock()
 
 
+def _import_numpy_here() -> None:
+    """Import numpy on the calling (event loop) thread before a load thread does.
+
+    numpy imported from two threads at once fails in one of them ("partially
+    initialized module"); a model load imports it on its thread while other
+    providers starting on the loop (sqlite-vec, faiss) import it too.
+    """
+    if importlib.util.find_spec("numpy") is not None:
+        importlib.import_module("numpy")
+
+
 class BackgroundLoad(Generic[T]):
     """One object (a model) built by a blocking function on an executor."""
 
     def __init__(self, what: str, load: Callable[[], T], executor: Executor) -> None:
         self.what = what
+        _import_numpy_here()
         log.info("loading %s", what)
         self._future = asyncio.get_running_loop().run_in_executor(executor, self._timed, load)
 

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from corral.core.stack import Stack
 from corral.server.http import ApiRoute
-from corral.server.routes import access, inference, models, safety, shields, system
+from corral.server.routes import (
+    access,
+    files,
+    inference,
+    models,
+    safety,
+    shields,
+    system,
+    vector_stores,
+)
 
-ROUTE_MODULES = (system, models, inference, access, shields, safety)
+ROUTE_MODULES = (system, models, inference, access, shields, safety, files, vector_stores)
 
 
 def collect_routes(stack: Stack) -> list[ApiRoute]:

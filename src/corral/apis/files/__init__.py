@@ -1,0 +1,1 @@
+"""The files API contract: OpenAI-compatible file upload, listing, retrieval and deletion."""

@@ -1,0 +1,1 @@
+"""Inline vector_io providers: sqlite-vec (the default) and faiss."""

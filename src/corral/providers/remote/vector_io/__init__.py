@@ -1,0 +1,1 @@
+"""Remote vector_io providers: pgvector on PostgreSQL."""
