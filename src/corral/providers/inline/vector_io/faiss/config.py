@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from corral.config.base import ConfigModel
-from corral.config.storage import InlineSqliteKVStore, KVReference
+from corral.providers.vector_stores.config import VectorStoreRecordsConfig
 
 
-class FaissVectorIOConfig(ConfigModel):
+class FaissVectorIOConfig(VectorStoreRecordsConfig):
     """In-memory faiss indexes, persisted (vectors, chunks and records) through a KV store."""
-
-    persistence: KVReference | None = Field(
-        None, description="KV store holding the indexes and records: `{backend, namespace}`."
-    )
-    kvstore: InlineSqliteKVStore | None = Field(
-        None,
-        description="The older inline form Llama Stack's reference example writes: "
-        "`{type: sqlite, namespace: null, db_path: ...}` (accepted as is).",
-    )
-    ingest_concurrency: int = Field(
-        2, ge=1, le=32, description="Files indexed at the same time, per provider."
-    )
 
     @model_validator(mode="after")
     def _exactly_one_store(self) -> FaissVectorIOConfig:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from corral.config.base import ConfigModel
-from corral.config.storage import InlineSqliteKVStore, KVReference
+from corral.providers.vector_stores.config import VectorStoreRecordsConfig
 
 
-class PGVectorVectorIOConfig(ConfigModel):
+class PGVectorVectorIOConfig(VectorStoreRecordsConfig):
     """Vector stores in PostgreSQL with the pgvector extension."""
 
     secret_fields: ClassVar[frozenset[str]] = frozenset({"password"})
@@ -26,23 +25,6 @@ class PGVectorVectorIOConfig(ConfigModel):
         description="PostgreSQL text search configuration for keyword search (e.g. `english`, "
         "`simple`).",
     )
-    persistence: KVReference | None = Field(
-        None,
-        description="KV store of the store/file records (`{backend, namespace}`); by default a "
-        "`corral_vector_kv` table in the same database.",
-    )
-    kvstore: InlineSqliteKVStore | None = Field(
-        None, description="The older inline form of `persistence`: `{type: sqlite, db_path}`."
-    )
-    ingest_concurrency: int = Field(
-        2, ge=1, le=32, description="Files indexed at the same time, per provider."
-    )
-
-    @model_validator(mode="after")
-    def _one_persistence(self) -> PGVectorVectorIOConfig:
-        if self.persistence is not None and self.kvstore is not None:
-            raise ValueError("set persistence or the older kvstore, not both")
-        return self
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:
