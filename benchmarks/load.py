@@ -57,6 +57,24 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+def one_request(url: str, model: str, kind: str, token: bool) -> None:
+    """A single request, answered before anything else is sent (200 expected)."""
+    import json
+    import urllib.request
+
+    body = (
+        {"model": model, "input": "warm up"}
+        if kind == "embeddings"
+        else {"model": model, "messages": [{"role": "user", "content": "warm up"}]}
+    )
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {TOKEN}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        resp.read()
+
+
 def stream_timings(url: str, model: str, n: int, token: bool = False) -> dict[str, float]:
     """Median time to first chunk and to the end of the stream (ms) over `n` sequential streams."""
     return asyncio.run(_stream_timings(url, model, n, token))
@@ -69,6 +87,7 @@ async def _stream_timings(url: str, model: str, n: int, token: bool) -> dict[str
     headers = {"Authorization": f"Bearer {TOKEN}"} if token else {}
     first: list[float] = []
     total: list[float] = []
+    errors = 0
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         for i in range(n + 2):  # two warm-up streams open the pooled connection
@@ -76,7 +95,9 @@ async def _stream_timings(url: str, model: str, n: int, token: bool) -> dict[str
             t_first = None
             async with session.post(url, json=body, headers=headers) as resp:
                 if resp.status != 200:
-                    raise RuntimeError(f"{url} answered {resp.status}: {await resp.text()}")
+                    errors += 1
+                    await resp.read()
+                    continue
                 async for line in resp.content:
                     if t_first is None and line.startswith(b"data: "):
                         t_first = time.perf_counter() - t0
@@ -84,6 +105,7 @@ async def _stream_timings(url: str, model: str, n: int, token: bool) -> dict[str
                 first.append(t_first)
                 total.append(time.perf_counter() - t0)
     return {
-        "ttfc_p50": statistics.median(first) * 1000,
-        "total_p50": statistics.median(total) * 1000,
+        "ttfc_p50": statistics.median(first) * 1000 if first else float("nan"),
+        "total_p50": statistics.median(total) * 1000 if total else float("nan"),
+        "errors": float(errors),
     }

@@ -116,6 +116,35 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(
+    pids: list[int], busy: float = 0.05, window: float = 0.5, timeout: float = 60
+) -> float:
+    """Wait until every process uses less than `busy` of a core over `window` seconds.
+
+    A server may keep working after a load run ends (requests the load
+    generator abandoned, queued writes, error logging); measuring the next side
+    while it does would charge that work to whoever runs next. Returns the
+    seconds waited.
+    """
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        before = [cpu_seconds(p) for p in pids]
+        time.sleep(window)
+        used = [cpu_seconds(p) - b for p, b in zip(pids, before, strict=True)]
+        if max(used, default=0.0) < busy * window:
+            break
+    return time.monotonic() - start
+
+
 def log_tail(log: Path, lines: int = 20) -> str:
     """The end of a server log, for a failure message."""
     try:

@@ -157,7 +157,8 @@ def _stream_table(streaming: dict[str, Any], ls: bool) -> list[str]:
         if ls:
             row += f" {s['llama-stack_added_ttfc_ms']:.2f} |"
         row += f" {s['direct']['total_p50']:.2f} / {s['corral']['total_p50']:.2f} |"
-        lines.append(row)
+        errors = sum(v.get("errors", 0) for v in s.values() if isinstance(v, dict))
+        lines.append(row + (f" ⚠ {errors:.0f} failed streams" if errors else ""))
     return lines
 
 

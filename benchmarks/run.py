@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import signal
 import sys
 import tempfile
 import time
@@ -113,14 +114,14 @@ def run_variant(
     if not args.quick:
         scenarios.append(("embeddings", "embed.lua", "embeddings", 16))
     bases = {"direct": upstream, **{name: url for name, (url, _) in urls.items()}}
-    for side, base in bases.items():  # warm up: lazy imports, pools, first-request caches
-        for kind, script, path, _ in scenarios:
-            load.wrk(f"{base}/v1/{path}", script, 4, 1, _model(side, kind), token)
+    pids = [pid for _, pid in urls.values()]
+    warm_up(bases, scenarios, token, pids)
     for kind, script, path, c in scenarios:
         runs: dict[str, list[dict[str, float]]] = {side: [] for side in bases}
         for _ in range(args.reps):
             for side, base in bases.items():
                 model = _model(side, kind)
+                procs.wait_idle(pids)
                 runs[side].append(
                     load.wrk(f"{base}/v1/{path}", script, c, args.duration, model, token)
                 )
@@ -134,6 +135,7 @@ def run_variant(
     for _ in range(args.reps):
         for side, base in bases.items():
             url = f"{base}/v1/chat/completions"
+            procs.wait_idle(pids)
             streams[side].append(
                 load.stream_timings(url, _model(side, "chat"), args.stream_n, token)
             )
@@ -141,10 +143,28 @@ def run_variant(
     print(f"streaming {variant}", json.dumps(results["streaming"][variant]), flush=True)
 
 
+def warm_up(
+    bases: dict[str, str], scenarios: list[tuple[str, str, str, int]], token: bool, pids: list[int]
+) -> None:
+    """One request alone per route (lazy set-up: llama-stack creates its SQL tables on first
+    use and races concurrent first writes), then a short wrk run per side and route."""
+    for side, base in bases.items():
+        for kind, _, path, _ in scenarios:
+            load.one_request(f"{base}/v1/{path}", _model(side, kind), kind, token)
+    procs.wait_idle(pids)
+    for side, base in bases.items():
+        for kind, script, path, _ in scenarios:
+            load.wrk(f"{base}/v1/{path}", script, 4, 1, _model(side, kind), token)
+
+
 def _model(side: str, kind: str) -> str:
     if side == "direct":
         return "bench-embed" if kind == "embeddings" else "bench-model"
     return targets.EMBED_MODEL if kind == "embeddings" else targets.MODEL
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -185,6 +205,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main() -> None:
     """Run, then write JSON + markdown (and the docs section when asked)."""
+    # Stopping the harness (Ctrl-C, SIGTERM, even when started in the background with
+    # SIGINT ignored) unwinds the `finally` blocks, so every server it started is stopped.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)
     args = parse_args(sys.argv[1:])
     results = run(args)
     out = Path(args.json)

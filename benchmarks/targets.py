@@ -111,12 +111,22 @@ def llama_stack_target(llama: Path, upstream: str, work: Path, variant: str, por
     path.write_text(llama_stack_config(upstream, work, variant, port))
     home = work / "llama-home"
     home.mkdir(exist_ok=True)
-    env = {"HOME": str(home)}  # keeps its ~/.llama out of the real home
+    # HOME keeps its ~/.llama out of the real home. JSON is its production log format: the
+    # default Rich console renders every logged traceback with syntax highlighting, which
+    # under load (its SQLite inference store reports "database is locked") stalled it for
+    # seconds at a time - measuring its logger, not its serving.
+    env = {"HOME": str(home), "LLAMA_STACK_LOG_FORMAT": "json"}
     return Target("llama-stack", [str(llama), "stack", "run", str(path), "--port", str(port)], env)
 
 
 def llama_stack_config(upstream: str, work: Path, variant: str, port: int) -> str:
-    """llama-stack's run config: one ``remote::openai`` provider and its default SQLite stores."""
+    """llama-stack's run config: one ``remote::openai`` provider and its default SQLite stores.
+
+    Its quota middleware runs before its authentication middleware (Starlette's
+    ``add_middleware`` order), so it counts every caller by IP against
+    ``anonymous_max_requests``; both limits are set out of reach so the counting
+    still happens on every request but never refuses one.
+    """
     redis = variant.endswith("redis")
     data = work / f"llama-stack-{slug(variant)}"
     data.mkdir(exist_ok=True)
@@ -160,6 +170,7 @@ server:
   quota:
     kvstore: {{backend: {store}, namespace: "quota-{time.time_ns()}"}}
     authenticated_max_requests: 100000000
+    anonymous_max_requests: 100000000
     period: day
 """
     )
