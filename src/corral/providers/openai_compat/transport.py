@@ -146,12 +146,16 @@ class _Connection(asyncio.Protocol):
         self._begin()
         self.transport.write(data)
 
-    async def wait(self, timeout: float | None) -> None:
-        """Until something new happened (head, body bytes, completion, failure)."""
+    async def wait(self, deadline: float | None) -> None:
+        """Until something new happened (head, body bytes, completion, failure).
+
+        `deadline` is in loop time; one timer per wait, which is cheaper than an
+        ``asyncio.timeout`` block around the whole exchange.
+        """
         if self.error is not None:
             raise self.error
         waiter = self._waiter = self._loop.create_future()
-        timer = None if timeout is None else self._loop.call_later(timeout, self._timed_out)
+        timer = None if deadline is None else self._loop.call_at(deadline, self._timed_out)
         try:
             await waiter
         finally:
@@ -221,16 +225,20 @@ class Response:
         """The media type without parameters, lower case."""
         return self.headers.get("content-type", "").partition(";")[0].strip().lower()
 
-    async def read(self, timeout: float | None = None) -> bytes:
-        """The whole body (gzip/deflate undone); the connection goes back to the pool."""
+    async def read(self, deadline: float | None = None) -> bytes:
+        """The whole body (gzip/deflate undone) by `deadline`; the connection goes back."""
         conn = self._live()
         parts = []
-        while True:
-            if conn.body:
-                parts.append(conn.take())
-            if conn.complete:
-                break
-            await conn.wait(timeout)
+        try:
+            while True:
+                if conn.body:
+                    parts.append(conn.take())
+                if conn.complete:
+                    break
+                await conn.wait(deadline)
+        except BaseException:  # timed out, dropped or cancelled: the connection is unusable
+            self.close()
+            raise
         self.release()
         data = b"".join(parts)
         if self.headers.get("content-encoding", "identity") in ("gzip", "deflate"):
@@ -240,13 +248,14 @@ class Response:
     async def chunks(self, timeout: float | None) -> AsyncGenerator[bytes, None]:
         """Body bytes as they arrive; `timeout` bounds each wait for more."""
         conn = self._live()
+        loop = asyncio.get_running_loop()
         while True:
             if conn.body:
                 yield conn.take()
             elif conn.complete:
                 return
             else:
-                await conn.wait(timeout)
+                await conn.wait(None if timeout is None else loop.time() + timeout)
 
     def release(self) -> None:
         """Done with the response: keep the connection if it can serve another request."""
@@ -287,15 +296,19 @@ class ConnectionPool:
         self._keepalive = keepalive
         self._closed = False
 
-    async def request(self, data: bytes, head_timeout: float | None = None) -> Response:
-        """Send `data` (a complete request) and wait for the response head."""
-        await self._slots.acquire()
+    async def request(self, data: bytes, deadline: float | None = None) -> Response:
+        """Send `data` (a complete request) and wait for the response head, by `deadline`."""
+        if self._slots.locked() and deadline is not None:  # every connection busy: bounded wait
+            remaining = deadline - asyncio.get_running_loop().time()
+            await asyncio.wait_for(self._slots.acquire(), max(0.0, remaining))
+        else:
+            await self._slots.acquire()
         conn = None
         try:
-            conn = await self._connection()
+            conn = await self._connection(deadline)
             conn.send(data)
             while not conn.head_done:
-                await conn.wait(head_timeout)
+                await conn.wait(deadline)
         except BaseException:
             if conn is not None:
                 conn.abort()
@@ -303,20 +316,23 @@ class ConnectionPool:
             raise
         return Response(self, conn)
 
-    async def _connection(self) -> _Connection:
+    async def _connection(self, deadline: float | None) -> _Connection:
         now = asyncio.get_running_loop().time()
         while self._idle:
             conn = self._idle.pop()
             if not conn.closed and now - conn.idle_since < self._keepalive:
                 return conn
             conn.abort()
-        return await self._connect()
+        timeout = self._connect_timeout
+        if deadline is not None:
+            timeout = max(0.0, min(timeout, deadline - now))
+        return await self._connect(timeout)
 
-    async def _connect(self) -> _Connection:
+    async def _connect(self, timeout: float) -> _Connection:
         loop = asyncio.get_running_loop()
         origin = self.origin
         try:
-            async with asyncio.timeout(self._connect_timeout):
+            async with asyncio.timeout(timeout):
                 _, conn = await loop.create_connection(
                     lambda: _Connection(self),
                     origin.host,
