@@ -98,6 +98,7 @@ class StubState:
 
     connections: int = 0
     models: list[str] = field(default_factory=list)
+    open: list[asyncio.BaseTransport] = field(default_factory=list)
 
 
 class WireStub(asyncio.Protocol):
@@ -112,6 +113,7 @@ class WireStub(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport: asyncio.Transport = transport  # type: ignore[assignment]
         self.state.connections += 1
+        self.state.open.append(transport)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -164,7 +166,10 @@ def serve_stub(
         holder["loop"], holder["port"] = loop, server.sockets[0].getsockname()[1]
         ready.set()
         loop.run_forever()
+        for transport in state.open:  # close accepted connections, or their sockets leak
+            transport.close()
         server.close()
+        loop.run_until_complete(server.wait_closed())
         loop.close()
 
     thread = threading.Thread(target=serve, daemon=True)
@@ -292,3 +297,31 @@ def test_api_key_with_a_newline_is_refused(setup: Setup) -> None:
     )
     assert r.status_code == 400, r.text
     assert len(setup.plain.models) == before
+
+
+async def test_pool_limit_queues_requests_and_bounds_the_wait() -> None:
+    from corral.providers.openai_compat.transport import ConnectionPool, Origin
+
+    with serve_stub() as (port, state):
+        pool = ConnectionPool(
+            Origin(f"http://127.0.0.1:{port}/v1", None), limit=1, connect_timeout=5, keepalive=30
+        )
+        body = orjson.dumps({"model": "plain"})
+        request = (
+            b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: %d\r\n\r\n%s"
+            % (len(body), body)
+        )
+
+        async def one() -> bytes:
+            return await (await pool.request(request)).read()
+
+        answers = await asyncio.gather(*(one() for _ in range(5)))
+        assert all(orjson.loads(a)["model"] == "plain" for a in answers)
+        assert state.connections == 1  # one slot: the requests took turns on one connection
+        held = await pool.request(request)  # keep the only slot busy
+        loop = asyncio.get_running_loop()
+        with pytest.raises(TimeoutError):
+            await pool.request(request, loop.time() + 0.1)
+        held.release()
+        assert orjson.loads(await one())["model"] == "plain"  # the slot was handed back
+        await pool.close()

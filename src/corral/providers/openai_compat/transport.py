@@ -284,13 +284,18 @@ class Response:
 
 
 class ConnectionPool:
-    """At most `limit` requests in flight to one origin over reused keep-alive connections."""
+    """At most `limit` requests in flight to one origin over reused keep-alive connections.
+
+    The slots are a counter and a queue rather than an `asyncio.Semaphore`,
+    whose ``locked()`` scans its waiters on every call (~1% of a request).
+    """
 
     def __init__(
         self, origin: Origin, *, limit: int, connect_timeout: float, keepalive: float
     ) -> None:
         self.origin = origin
-        self._slots = asyncio.Semaphore(limit)
+        self._free = limit  # requests that may still start now
+        self._queued: deque[asyncio.Future[None]] = deque()
         self._idle: list[_Connection] = []
         self._connect_timeout = connect_timeout
         self._keepalive = keepalive
@@ -298,11 +303,10 @@ class ConnectionPool:
 
     async def request(self, data: bytes, deadline: float | None = None) -> Response:
         """Send `data` (a complete request) and wait for the response head, by `deadline`."""
-        if self._slots.locked() and deadline is not None:  # every connection busy: bounded wait
-            remaining = deadline - asyncio.get_running_loop().time()
-            await asyncio.wait_for(self._slots.acquire(), max(0.0, remaining))
+        if self._free > 0:
+            self._free -= 1
         else:
-            await self._slots.acquire()
+            await self._wait_for_slot(deadline)
         conn = None
         try:
             conn = await self._connection(deadline)
@@ -312,9 +316,24 @@ class ConnectionPool:
         except BaseException:
             if conn is not None:
                 conn.abort()
-            self._slots.release()
+            self.slot_free()
             raise
         return Response(self, conn)
+
+    async def _wait_for_slot(self, deadline: float | None) -> None:
+        """Every slot is taken: queue until one is handed over (by `deadline`)."""
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        self._queued.append(turn)
+        timeout = None if deadline is None else max(0.0, deadline - loop.time())
+        try:
+            await asyncio.wait_for(turn, timeout)
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self.slot_free()  # handed over just as we gave up: pass it on
+            elif turn in self._queued:
+                self._queued.remove(turn)
+            raise
 
     async def _connection(self, deadline: float | None) -> _Connection:
         now = asyncio.get_running_loop().time()
@@ -360,8 +379,13 @@ class ConnectionPool:
             self._idle.remove(conn)
 
     def slot_free(self) -> None:
-        """A request finished with its connection."""
-        self._slots.release()
+        """A request finished with its connection: hand its slot to the next in line."""
+        while self._queued:
+            turn = self._queued.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._free += 1
 
     async def close(self) -> None:
         """Close every idle connection; connections in use close when released."""
@@ -369,3 +393,5 @@ class ConnectionPool:
         idle, self._idle = self._idle, []
         for conn in idle:
             conn.abort()
+        if idle:
+            await asyncio.sleep(0)  # the transports close their sockets on the next loop pass
