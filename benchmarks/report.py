@@ -24,6 +24,10 @@ def summarise(runs: dict[str, list[dict[str, float]]]) -> dict[str, Any]:
         side: {k: round(statistics.median(r[k] for r in rows), 3) for k in FIELDS}
         for side, rows in runs.items()
     }
+    for side, rows in runs.items():
+        cpu = [r["cpu_us"] for r in rows if "cpu_us" in r]
+        if cpu:
+            out[side]["cpu_us"] = round(statistics.median(cpu), 1)
     direct, corral = out["direct"], out["corral"]
     out["corral/direct"] = round(corral["rps"] / direct["rps"], 4)
     out["added_p50_ms"] = round(corral["p50"] - direct["p50"], 3)
@@ -111,8 +115,11 @@ def _scenario_table(scenarios: dict[str, Any], ls: bool) -> list[str]:
     if ls:
         head += " llama-stack |"
         rule += "---|"
-    head += " corral added p50 / p99 ms |"
-    rule += "---|"
+    head += " corral added p50 / p99 ms | server CPU µs/request corral |"
+    rule += "---|---|"
+    if ls:
+        head += " llama-stack |"
+        rule += "---|"
     lines = [head, rule]
     for key, s in scenarios.items():
         d, c = s["direct"], s["corral"]
@@ -125,10 +132,16 @@ def _scenario_table(scenarios: dict[str, Any], ls: bool) -> list[str]:
         row += f" {_lat(d)} | {_lat(c)} |"
         if ls:
             row += f" {_lat(s['llama-stack'])} |"
-        row += f" {s['added_p50_ms']:.2f} / {s['added_p99_ms']:.2f} |"
+        row += f" {s['added_p50_ms']:.2f} / {s['added_p99_ms']:.2f} | {_cpu(c)} |"
+        if ls:
+            row += f" {_cpu(s['llama-stack'])} |"
         errors = sum(s[side]["non2xx"] for side in ("direct", "corral", "llama-stack") if side in s)
         lines.append(row + (f" ⚠ {errors:.0f} non-2xx" if errors else ""))
     return lines
+
+
+def _cpu(side: dict[str, float]) -> str:
+    return f"{side['cpu_us']:.0f}" if "cpu_us" in side else "-"
 
 
 def _lat(side: dict[str, float]) -> str:

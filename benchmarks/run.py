@@ -115,16 +115,21 @@ def run_variant(
         scenarios.append(("embeddings", "embed.lua", "embeddings", 16))
     bases = {"direct": upstream, **{name: url for name, (url, _) in urls.items()}}
     pids = [pid for _, pid in urls.values()]
-    warm_up(bases, scenarios, token, pids)
+    warm_up(bases, scenarios, token, pids, args.quick)
     for kind, script, path, c in scenarios:
         runs: dict[str, list[dict[str, float]]] = {side: [] for side in bases}
         for _ in range(args.reps):
             for side, base in bases.items():
                 model = _model(side, kind)
-                procs.wait_idle(pids)
-                runs[side].append(
-                    load.wrk(f"{base}/v1/{path}", script, c, args.duration, model, token)
-                )
+                procs.wait_idle(pids, window=args.idle_window)
+                pid = urls[side][1] if side in urls else None
+                cpu0 = procs.cpu_seconds(pid) if pid else 0.0
+                run = load.wrk(f"{base}/v1/{path}", script, c, args.duration, model, token)
+                if pid and run["rps"] > 0:
+                    # CPU time the server used per request: barely moved by other load
+                    used = procs.cpu_seconds(pid) - cpu0
+                    run["cpu_us"] = used / (run["rps"] * args.duration) * 1e6
+                runs[side].append(run)
         key = f"{kind} c={c}{suffix}"
         results["scenarios"][key] = report.summarise(runs)
         print(key, json.dumps(results["scenarios"][key]), flush=True)
@@ -135,7 +140,7 @@ def run_variant(
     for _ in range(args.reps):
         for side, base in bases.items():
             url = f"{base}/v1/chat/completions"
-            procs.wait_idle(pids)
+            procs.wait_idle(pids, window=args.idle_window)
             streams[side].append(
                 load.stream_timings(url, _model(side, "chat"), args.stream_n, token)
             )
@@ -144,14 +149,20 @@ def run_variant(
 
 
 def warm_up(
-    bases: dict[str, str], scenarios: list[tuple[str, str, str, int]], token: bool, pids: list[int]
+    bases: dict[str, str],
+    scenarios: list[tuple[str, str, str, int]],
+    token: bool,
+    pids: list[int],
+    quick: bool,
 ) -> None:
     """One request alone per route (lazy set-up: llama-stack creates its SQL tables on first
     use and races concurrent first writes), then a short wrk run per side and route."""
     for side, base in bases.items():
         for kind, _, path, _ in scenarios:
             load.one_request(f"{base}/v1/{path}", _model(side, kind), kind, token)
-    procs.wait_idle(pids)
+    procs.wait_idle(pids, window=0.1 if quick else 0.5)
+    if quick:
+        return
     for side, base in bases.items():
         for kind, script, path, _ in scenarios:
             load.wrk(f"{base}/v1/{path}", script, 4, 1, _model(side, kind), token)
@@ -197,7 +208,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="1 s runs, 1 rep (smoke test)")
     args = parser.parse_args(argv)
     args.command = "python benchmarks/run.py " + shlex.join(argv)
+    args.idle_window = 0.5
     if args.quick:
+        args.idle_window = 0.1
         args.duration, args.reps, args.concurrency, args.stream_n = 1, 1, [4], 5
         args.variants, args.variant_concurrency = ["auth+quota sqlite"], [4]
     return args
