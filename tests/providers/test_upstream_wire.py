@@ -63,6 +63,14 @@ def _answer(model: str) -> tuple[bytes, bool]:
         return _head("connection: close\r\n") + body, True
     if model == "close-each":
         return _head(f"connection: close\r\ncontent-length: {len(body)}\r\n") + body, True
+    if model == "early-hints":
+        hints = b"HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n"
+        return hints + _head(f"content-length: {len(body)}\r\n") + body, False
+    if model == "big":  # larger than the client's read buffer: reading pauses and resumes
+        data = orjson.loads(body)
+        data["choices"][0]["message"]["tool_calls"] = [{"pad": "x" * 700_000}]
+        big = orjson.dumps(data)
+        return _head(f"content-length: {len(big)}\r\n") + big, False
     return _head(f"content-length: {len(body)}\r\n") + body, False
 
 
@@ -184,7 +192,17 @@ def serve_stub(
         thread.join(10)
 
 
-MODELS = ["chunked", "gzip", "until-close", "close-each", "idle-close", "plain", "split-sse"]
+MODELS = [
+    "chunked",
+    "gzip",
+    "until-close",
+    "close-each",
+    "early-hints",
+    "big",
+    "idle-close",
+    "plain",
+    "split-sse",
+]
 
 
 @dataclass
@@ -237,7 +255,9 @@ def chat(server: RunningServer, model: str, **extra: object) -> httpx.Response:
     return httpx.post(f"{server.base_url}/v1/chat/completions", json=body, timeout=10)
 
 
-@pytest.mark.parametrize("model", ["chunked", "gzip", "until-close", "close-each"])
+@pytest.mark.parametrize(
+    "model", ["chunked", "gzip", "until-close", "close-each", "early-hints", "big"]
+)
 def test_response_framings(setup: Setup, model: str) -> None:
     for _ in range(3):  # also: a connection the upstream closed is never reused
         r = chat(setup.server, f"wire/{model}")

@@ -25,8 +25,7 @@ from urllib.parse import urlsplit
 
 import httptools
 
-HIGH_WATER = 256 * 1024  # buffered body bytes at which reading pauses
-LOW_WATER = 64 * 1024
+HIGH_WATER = 256 * 1024  # buffered body bytes at which reading pauses until they are taken
 
 
 class ConnectFailed(OSError):
@@ -71,9 +70,13 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.idle_since = 0.0
         self._drain_then_reuse = False
+        self._paused = False
+        self.error: BaseException | None = None
+        self._waiter: asyncio.Future[None] | None = None
         self._begin()
 
     def _begin(self) -> None:
+        """Forget the previous response (or an informational 1xx one)."""
         self.status = 0
         self.reason = b""
         self.headers: dict[str, str] = {}
@@ -82,8 +85,6 @@ class _Connection(asyncio.Protocol):
         self.head_done = False
         self.keep_alive = False
         self.complete = False
-        self.error: BaseException | None = None
-        self._waiter: asyncio.Future[None] | None = None
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -117,6 +118,8 @@ class _Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self.status = self._parser.get_status_code()
+        if self.status < 200:
+            return  # an informational 1xx answer: the real head follows
         self.keep_alive = self._parser.should_keep_alive()  # only meaningful until the body ends
         self.head_done = True
         self._wake()
@@ -124,7 +127,8 @@ class _Connection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
         self.buffered += len(body)
-        if self.buffered > HIGH_WATER and self.transport is not None:
+        if self.buffered > HIGH_WATER and not self._paused and self.transport is not None:
+            self._paused = True
             self.transport.pause_reading()
         self._wake()
 
@@ -144,6 +148,7 @@ class _Connection(asyncio.Protocol):
         """Write one request (head and body together)."""
         assert self.transport is not None
         self._begin()
+        self.error = None
         self.transport.write(data)
 
     async def wait(self, deadline: float | None) -> None:
@@ -164,12 +169,13 @@ class _Connection(asyncio.Protocol):
                 timer.cancel()
 
     def take(self) -> bytes:
-        """The body bytes received so far (reading resumes below the low-water mark)."""
+        """The body bytes received so far (reading resumes if it was paused)."""
         data = b"".join(self.body) if len(self.body) != 1 else self.body[0]
         self.body.clear()
-        if self.buffered > HIGH_WATER and self.transport is not None:
-            self.transport.resume_reading()
         self.buffered = 0
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
         return data
 
     def reusable(self) -> bool:
