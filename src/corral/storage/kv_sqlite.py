@@ -14,12 +14,12 @@ import functools
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from corral.errors import ServiceUnavailable
 from corral.storage.counters import CoalescingCounter, Counted, Increment
+from corral.storage.worker_thread import WorkerThread
 
 BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
@@ -77,7 +77,7 @@ class SqliteKVBackend:
         self.name = name
         self.db_path = db_path
         self._conn: sqlite3.Connection | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._thread: WorkerThread | None = None
         self._pending: list[tuple[str, tuple[Any, ...], asyncio.Future[list[Any]]]] = []
         self._flushing = False
         self._flusher: asyncio.Task[None] | None = None
@@ -89,12 +89,12 @@ class SqliteKVBackend:
 
     async def open(self) -> None:
         """Open the file, switch to WAL and create the table."""
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kv-{self.name}")
+        self._thread = WorkerThread(f"kv-{self.name}")
         try:
             self._conn = await self._in_thread(self._connect)
         except BaseException:
-            self._executor.shutdown(wait=False)
-            self._executor = None
+            thread, self._thread = self._thread, None
+            await thread.stop()
             raise
 
     def _connect(self) -> sqlite3.Connection:
@@ -115,8 +115,8 @@ class SqliteKVBackend:
         return conn
 
     async def _in_thread(self, fn: Callable[[], T]) -> T:
-        assert self._executor is not None
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        assert self._thread is not None
+        return await self._thread.run(fn)
 
     async def close(self) -> None:
         """Finish queued statements, then close the connection and its thread."""
@@ -125,9 +125,9 @@ class SqliteKVBackend:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await self._in_thread(conn.close)
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        if self._thread is not None:
+            thread, self._thread = self._thread, None
+            await thread.stop()
 
     def store(self, namespace: str | None) -> SqliteKVStore:
         """A store for one namespace."""
@@ -139,7 +139,7 @@ class SqliteKVBackend:
         Statements that arrive while the connection thread is busy are sent
         together in its next hop, so under load the per-hop cost is shared.
         """
-        if self._conn is None or self._executor is None:
+        if self._conn is None or self._thread is None:
             raise ServiceUnavailable(f"storage backend {self.name!r} is closed")
         if not self._flushing:
             return await self._run_alone(sql, params)
@@ -149,7 +149,7 @@ class SqliteKVBackend:
 
     async def run_all(self, ops: list[tuple[str, tuple[Any, ...]]]) -> list[list[Any]]:
         """Execute several statements in one hop; any failure becomes a 503."""
-        if self._conn is None or self._executor is None:
+        if self._conn is None or self._thread is None:
             raise ServiceUnavailable(f"storage backend {self.name!r} is closed")
         results = await self._in_thread(functools.partial(self._execute_all, ops))
         for result in results:

@@ -14,11 +14,9 @@ table/column names are checked against an identifier pattern first.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import orjson
@@ -28,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from corral.errors import InvalidRequest, ServiceUnavailable
 from corral.storage.api import Column, Page
+from corral.storage.worker_thread import WorkerThread
 
 T = TypeVar("T")
 Work = Callable[[sa.Connection], T]
@@ -62,7 +61,7 @@ class SqlBackend:
         self.dialect = "sqlite" if url.get_backend_name() == "sqlite" else "postgresql"
         self._engine: AsyncEngine | None = None
         self._sync_engine: sa.Engine | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        self._thread: WorkerThread | None = None
         self.metadata = sa.MetaData()
 
     async def open(self) -> None:
@@ -90,7 +89,7 @@ class SqlBackend:
         url = self._url.set(drivername="sqlite")
         options["connect_args"] = {"timeout": 5, "check_same_thread": False}
         engine = sa.create_engine(url, **options)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sql-{self.name}")
+        self._thread = WorkerThread(f"sql-{self.name}")
 
         def check() -> None:
             with engine.connect() as conn:
@@ -98,7 +97,7 @@ class SqlBackend:
                 conn.execute(sa.text("SELECT 1"))
 
         try:
-            await asyncio.get_running_loop().run_in_executor(self._thread, check)
+            await self._thread.run(check)
         except BaseException:
             await self._stop_sqlite(engine)
             raise
@@ -107,8 +106,8 @@ class SqlBackend:
     async def _stop_sqlite(self, engine: sa.Engine) -> None:
         thread, self._thread = self._thread, None
         if thread is not None:
-            await asyncio.get_running_loop().run_in_executor(thread, engine.dispose)
-            thread.shutdown(wait=True)
+            await thread.run(engine.dispose)
+            await thread.stop()
 
     async def close(self) -> None:
         """Dispose of the pool."""
@@ -124,7 +123,7 @@ class SqlBackend:
         try:
             if self._sync_engine is not None and self._thread is not None:
                 call = functools.partial(_in_connection, self._sync_engine, work, write)
-                return await asyncio.get_running_loop().run_in_executor(self._thread, call)
+                return await self._thread.run(call)
             if self._engine is None:
                 raise ServiceUnavailable(f"storage backend {self.name!r} is closed")
             context = self._engine.begin() if write else self._engine.connect()
