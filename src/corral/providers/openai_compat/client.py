@@ -121,43 +121,14 @@ class OpenAICompatClient:
         self, path: str, body: Mapping[str, Any], api_key: str | None = None
     ) -> Any:
         """POST a JSON body and return the parsed JSON answer."""
-        return self._parse(
-            await self._exchange(self._request(b"POST", path, orjson.dumps(body), api_key))
-        )
+        request = self._request(b"POST", path, orjson.dumps(body), api_key)
+        _, data = await self._answer(request, stream=False)
+        return self._parse(data)
 
     async def get_json(self, path: str, api_key: str | None = None) -> Any:
         """GET and return the parsed JSON answer."""
-        return self._parse(await self._exchange(self._request(b"GET", path, None, api_key)))
-
-    async def _exchange(self, request: bytes) -> bytes:
-        """Send `request` and read the whole answer, each attempt within the total timeout.
-
-        The deadline is checked by the connection's own waits (one timer each)
-        rather than an ``asyncio.timeout`` block: profiled, that block cost ~4% of
-        a request.
-        """
-        loop = asyncio.get_running_loop()
-        attempt = 0
-        while True:
-            deadline = loop.time() + self.settings.timeout
-            try:
-                resp = await self._send(request, deadline)
-                body = await resp.read(deadline)
-            except _NoAnswer as exc:
-                if attempt < self.settings.max_retries:
-                    attempt += 1
-                    await asyncio.sleep(_backoff(attempt))
-                    continue
-                raise self.transport_error(exc.cause) from exc.cause
-            except (TimeoutError, OSError) as exc:
-                raise self.transport_error(exc) from exc
-            if resp.status < 400:
-                return body
-            delay = self._retry_delay(resp, attempt)
-            if delay is None:
-                raise self._status_error(resp, body)
-            attempt += 1
-            await asyncio.sleep(delay)
+        _, data = await self._answer(self._request(b"GET", path, None, api_key), stream=False)
+        return self._parse(data)
 
     async def stream(
         self, path: str, body: Mapping[str, Any], api_key: str | None = None
@@ -169,15 +140,34 @@ class OpenAICompatClient:
         upstream generation. Each wait for upstream bytes is bounded by the timeout.
         """
         request = self._request(b"POST", path, orjson.dumps(body), api_key)
-        timeout = self.settings.timeout
+        resp, _ = await self._answer(request, stream=True)
+        if resp.content_type != "text/event-stream":
+            resp.close()
+            raise UpstreamError(
+                f"{self.settings.name} answered a streaming request with {resp.content_type}, "
+                "not an event stream",
+                code="upstream_bad_response",
+            )
+        return EventStream(resp, self.settings.timeout, self)
+
+    async def _answer(self, request: bytes, *, stream: bool) -> tuple[Response, bytes]:
+        """A successful response to `request`, retried as ``max_retries`` allows.
+
+        A plain call's attempt (connect, send, whole body) has one deadline; a
+        stream's head and each later read have their own. Deadlines are checked
+        by the connection's own waits (one timer each) rather than an
+        ``asyncio.timeout`` block: profiled, that block cost ~4% of a request.
+        Errors become corral errors here; a stream's body is left unread.
+        """
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:
+            deadline = loop.time() + self.settings.timeout
             try:
-                resp = await self._send(request, loop.time() + timeout)
-                if resp.status < 400:
-                    break
-                error_body = await resp.read(loop.time() + timeout)
+                resp = await self._send(request, deadline)
+                if stream and resp.status < 400:
+                    return resp, b""
+                body = await resp.read(loop.time() + self.settings.timeout if stream else deadline)
             except _NoAnswer as exc:
                 if attempt < self.settings.max_retries:
                     attempt += 1
@@ -186,19 +176,13 @@ class OpenAICompatClient:
                 raise self.transport_error(exc.cause) from exc.cause
             except (TimeoutError, OSError) as exc:
                 raise self.transport_error(exc) from exc
+            if resp.status < 400:
+                return resp, body
             delay = self._retry_delay(resp, attempt)
             if delay is None:
-                raise self._status_error(resp, error_body)
+                raise self._status_error(resp, body)
             attempt += 1
             await asyncio.sleep(delay)
-        if resp.content_type != "text/event-stream":
-            resp.close()
-            raise UpstreamError(
-                f"{self.settings.name} answered a streaming request with {resp.content_type}, "
-                "not an event stream",
-                code="upstream_bad_response",
-            )
-        return EventStream(resp, timeout, self)
 
     async def _send(self, request: bytes, deadline: float | None) -> Response:
         """Send on a pooled connection and wait for the response head.
