@@ -58,9 +58,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         procs.wait_http(f"{upstream}/v1/models")
         for variant in ["plain", *args.variants]:
-            with ExitStack() as servers:
-                urls = start_servers(servers, upstream, work, variant, llama, results)
-                run_variant(args, results, variant, upstream, urls)
+            try:
+                with ExitStack() as servers:
+                    urls = start_servers(servers, upstream, work, variant, llama, results)
+                    run_variant(args, results, variant, upstream, urls)
+            finally:
+                if variant.endswith("redis"):
+                    targets.forget_redis_keys(work)
     return results
 
 

@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +40,24 @@ class Target:
     name: str
     args: list[str]
     env: dict[str, str]
+
+
+def redis_namespace(work: Path, server: str) -> str:
+    """The quota namespace of one server in this run (`forget_redis_keys` deletes it)."""
+    return f"corral-bench-{work.name}-{server}"
+
+
+def forget_redis_keys(work: Path) -> None:
+    """Delete the quota counters this run left in the local Redis (best effort)."""
+    try:
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=5)
+        for key in client.scan_iter(match=f"corral-bench-{work.name}-*", count=1000):
+            client.delete(key)
+        client.close()
+    except Exception as exc:  # the numbers are measured; a leftover key is not worth a failure
+        print(f"note: could not delete the benchmark's Redis keys: {exc}", flush=True)
 
 
 def slug(variant: str) -> str:
@@ -86,7 +103,7 @@ models:
     if variant == "plain":
         return text
     store = (
-        f'{{backend: kv_redis, namespace: "bench-{time.time_ns()}"}}'
+        f'{{backend: kv_redis, namespace: "{redis_namespace(work, "corral")}"}}'
         if redis
         else f'{{type: sqlite, db_path: "{work}/corral-quota.db"}}'
     )
@@ -168,7 +185,7 @@ server:
         + f"""  auth:
     provider_config: {{type: custom, endpoint: "{upstream}/validate"}}
   quota:
-    kvstore: {{backend: {store}, namespace: "quota-{time.time_ns()}"}}
+    kvstore: {{backend: {store}, namespace: "{redis_namespace(work, "llama-stack")}"}}
     authenticated_max_requests: 100000000
     anonymous_max_requests: 100000000
     period: day
