@@ -2,7 +2,8 @@
 
 Raw asyncio protocol on uvloop with precomputed responses: chat completions
 (JSON, or 20 SSE chunks when the body contains ``"stream":true``) and
-embeddings. It does just enough HTTP/1.1 (keep-alive, Content-Length bodies)
+embeddings. Every completion gets its own id (as real upstreams do, so the
+servers' inference stores really write a row per request). It does just enough HTTP/1.1 (keep-alive, Content-Length bodies)
 for wrk and corral's client. Usage: ``python benchmarks/upstream.py PORT``.
 """
 
@@ -13,9 +14,11 @@ import sys
 
 import orjson
 
+ID_PLACEHOLDER = b"chatcmpl-0000000000000000"
+
 CHAT = orjson.dumps(
     {
-        "id": "chatcmpl-bench",
+        "id": ID_PLACEHOLDER.decode(),
         "object": "chat.completion",
         "created": 1700000000,
         "model": "bench-model",
@@ -61,7 +64,7 @@ def _stream_response() -> bytes:
     for i in range(20):
         chunk = orjson.dumps(
             {
-                "id": "chatcmpl-bench",
+                "id": ID_PLACEHOLDER.decode(),
                 "object": "chat.completion.chunk",
                 "created": 1700000000,
                 "model": "bench-model",
@@ -85,6 +88,8 @@ STREAM = _stream_response()
 
 class FakeUpstream(asyncio.Protocol):
     """One connection: parse requests, answer with precomputed bytes."""
+
+    served = 0  # completions answered, for unique ids
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -110,9 +115,13 @@ class FakeUpstream(asyncio.Protocol):
             self.buffer = self.buffer[total:]
             path = head.split(b" ", 2)[1]
             if b'"stream":true' in body or b'"stream": true' in body:
-                self.transport.write(STREAM)  # type: ignore[attr-defined]
+                answer = STREAM
             else:
-                self.transport.write(RESPONSES.get(path, RESPONSES[b"/v1/chat/completions"]))  # type: ignore[attr-defined]
+                answer = RESPONSES.get(path, RESPONSES[b"/v1/chat/completions"])
+            if ID_PLACEHOLDER in answer:
+                FakeUpstream.served += 1
+                answer = answer.replace(ID_PLACEHOLDER, b"chatcmpl-%016d" % FakeUpstream.served)
+            self.transport.write(answer)  # type: ignore[attr-defined]
 
 
 async def main(port: int) -> None:

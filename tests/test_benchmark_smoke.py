@@ -27,7 +27,11 @@ def test_harness_quick_run(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text())
-    scenario = data["scenarios"]["chat c=4"]
-    assert scenario["corral"]["rps"] > 0 and scenario["corral"]["non2xx"] == 0
-    assert data["streaming"]["corral"]["ttfc_p50"] > 0
+    for key in ("chat c=4", "chat c=4 auth+quota sqlite"):
+        scenario = data["scenarios"][key]
+        assert scenario["corral"]["rps"] > 0 and scenario["corral"]["non2xx"] == 0, key
+        assert scenario["corral/direct"] > 0
+    assert data["streaming"]["plain"]["corral"]["ttfc_p50"] > 0
+    assert data["streaming"]["auth+quota sqlite"]["corral"]["ttfc_p50"] > 0
+    assert data["servers"]["corral"]["cold_start_s"] > 0
     assert out.with_suffix(".md").read_text().startswith("## Latest run")

@@ -81,3 +81,18 @@ async def test_concurrent_incr_loses_nothing(kind: str, open_manager: Callable[[
     store = (await open_manager(kind)).kv(ref())
     results = await asyncio.gather(*(store.incr("hot", 60) for _ in range(200)))
     assert sorted(c for c, _ in results) == list(range(1, 201))
+
+
+async def test_concurrent_incr_on_several_keys_and_a_new_window(
+    kind: str, open_manager: Callable[[str], Any]
+) -> None:
+    store = (await open_manager(kind)).kv(ref())
+    for _ in range(3):
+        await store.incr("old", 0.2)
+    await asyncio.sleep(0.3)  # "old" starts a new window inside the concurrent batch below
+    keys = ("a", "b", "old")
+    results = await asyncio.gather(*(store.incr(k, 60) for _ in range(50) for k in keys))
+    for i, key in enumerate(keys):
+        mine = results[i :: len(keys)]
+        assert sorted(c for c, _ in mine) == list(range(1, 51)), key
+        assert all(59 < ttl <= 60 for _, ttl in mine), key

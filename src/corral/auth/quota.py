@@ -22,6 +22,7 @@ from corral.config.quota import QuotaConfig
 from corral.storage.api import KVStore
 
 PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+PRINCIPAL_CACHE_SIZE = 10000
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,28 @@ class QuotaPolicy:
         self.proxies = TrustedProxies(config.trusted_proxies)
         self.clock = clock
         self.store: KVStore | None = None
+        self._principal_keys: dict[str, str] = {}
+
+    def by_principal(self, user: User | None) -> bool:
+        """True when `user` is counted by principal (so X-Forwarded-For does not matter)."""
+        return user is not None and self.auth_enabled
 
     def client(self, user: User | None, peer: str, forwarded_for: str | None) -> tuple[str, int]:
         """(counter key prefix, limit) for this caller."""
         if user is not None and self.auth_enabled:
-            digest = hashlib.sha256(user.principal.encode()).hexdigest()[:32]
-            return f"user:{digest}", self.config.authenticated_max_requests
+            return self._principal_key(user.principal), self.config.authenticated_max_requests
         ip = self.proxies.client_ip(peer, forwarded_for)
         return f"ip:{ip}", self.config.anonymous_max_requests
+
+    def _principal_key(self, principal: str) -> str:
+        """``user:<hash>``, remembered (bounded) so a busy caller is hashed once."""
+        key = self._principal_keys.get(principal)
+        if key is None:
+            if len(self._principal_keys) >= PRINCIPAL_CACHE_SIZE:
+                self._principal_keys.clear()
+            digest = hashlib.sha256(principal.encode()).hexdigest()[:32]
+            key = self._principal_keys[principal] = f"user:{digest}"
+        return key
 
     async def count(self, client_key: str, limit: int) -> QuotaState:
         """Count one request; raises the store's error when it is unavailable."""

@@ -7,23 +7,33 @@ The middleware order is fixed here, outermost first:
 3. Authentication: who is calling (401 on a bad token).
 4. Route policy: may this caller use this path at all (403).
 5. Quota: counted only for authenticated-or-anonymous callers that passed 3-4 (429).
-6. The router, then the route's own handler.
+6. Exact-path dispatch to the endpoint (else the router), then the route's own handler.
 
 All middlewares are pure ASGI so streaming bodies pass through unbuffered.
+The stack is composed here rather than by Starlette: requests for fixed paths
+(chat completions, embeddings, ...) go from the last middleware straight to
+their endpoint (one dict lookup, one `Request`, errors mapped by the one
+handler); only the rest (paths with parameters, unknown paths) takes
+Starlette's router and its exception middleware, which turns its 404/405 into
+our error body. Profiled, Starlette's per-request wrapping (two `Request`s and
+four closures per request) was ~6% of a request.
 """
 
 from __future__ import annotations
 
 import traceback
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from corral.config.issues import ConfigError
 from corral.config.loader import LoadedConfig
@@ -32,7 +42,7 @@ from corral.core.spec import ProviderStartupError
 from corral.core.stack import Stack
 from corral.errors import CorralError
 from corral.server.errors import handle_exception
-from corral.server.http import ApiRoute, json_response
+from corral.server.http import ApiRoute, EndpointApp, json_response
 from corral.server.middleware.auth import PUBLIC_PATHS, AuthMiddleware
 from corral.server.middleware.quota import QuotaMiddleware
 from corral.server.middleware.route_policy import RoutePolicyMiddleware
@@ -52,32 +62,34 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
     async def openapi_endpoint(request: Request) -> Response:
         return json_response(openapi)
 
-    app = Starlette(
-        routes=[*_starlette_routes(api_routes), Route("/openapi.json", openapi_endpoint)],
-        middleware=_middleware(loaded.run.server, stack),
-        exception_handlers={
-            CorralError: handle_exception,
-            HTTPException: handle_exception,
-            Exception: handle_exception,
-        },
-    )
+    routes = [*_starlette_routes(api_routes), Route("/openapi.json", EndpointApp(openapi_endpoint))]
+    app = Starlette(routes=routes)
     app.router.redirect_slashes = False
-    app.router.middleware_stack = ExactPathDispatch(app.router)
+    app.middleware_stack = _compose(app.router, loaded.run.server, stack)
     app.state.stack = stack
     app.state.api_routes = api_routes
     return CorralApp(app, stack)
 
 
+def _compose(router: Router, server: ServerConfig, corral: Stack) -> ASGIApp:
+    """Errors → CORS → auth → route policy → quota → exact-path dispatch (→ router)."""
+    handlers: dict[Any, Any] = {CorralError: handle_exception, HTTPException: handle_exception}
+    app: ASGIApp = ExactPathDispatch(router, ExceptionMiddleware(router, handlers=handlers))
+    for cls, args, kwargs in reversed(_middleware(server, corral)):
+        app = cls(app, *args, **kwargs)
+    return ServerErrorMiddleware(app, handler=handle_exception)
+
+
 class ExactPathDispatch:
-    """Send requests for parameter-free paths straight to their route (one dict lookup).
+    """Send requests for parameter-free paths straight to their endpoint (one dict lookup).
 
     Starlette's router tries every route's regex in turn; the hot routes
     (chat completions, embeddings, ...) have fixed paths, so they skip that scan.
-    Anything else falls through to the normal router.
+    Anything else goes to `fallback` (the router behind its exception middleware).
     """
 
-    def __init__(self, router: Router) -> None:
-        self._fallback = router.app
+    def __init__(self, router: Router, fallback: ASGIApp) -> None:
+        self._fallback = fallback
         self._exact: dict[tuple[str, str], Route] = {}
         for route in router.routes:
             if isinstance(route, Route) and not route.param_convertors:
@@ -91,7 +103,7 @@ class ExactPathDispatch:
             if route is not None:
                 scope["path_params"] = {}
                 scope["endpoint"] = route.endpoint
-                await route.handle(scope, receive, send)
+                await route.app(scope, receive, send)
                 return
         await self._fallback(scope, receive, send)
 
@@ -138,8 +150,9 @@ class CorralApp:
 def _starlette_routes(api_routes: list[ApiRoute]) -> list[Route]:
     out = []
     for route in api_routes:
+        endpoint = EndpointApp(route.endpoint)
         for path in (route.path, *route.aliases):
-            out.append(Route(path, route.endpoint, methods=[route.method]))
+            out.append(Route(path, endpoint, methods=[route.method]))
     return out
 
 

@@ -14,8 +14,10 @@ import orjson
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from corral.errors import InvalidParameter, InvalidRequest, PayloadTooLarge
+from corral.server.errors import handle_exception
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 M = TypeVar("M", bound=BaseModel)
@@ -39,6 +41,27 @@ class ApiRoute:
     streaming: bool = False
     #: Media type of the request body `request_model` describes.
     request_media_type: str = "application/json"
+
+
+class EndpointApp:
+    """A route handler as an ASGI app: one `Request`, and any error mapped by the one handler.
+
+    Starlette's own wrapper builds a second `Request` and two closures per
+    request to find the same handler; every corral error goes to
+    `handle_exception` anyway (which logs unexpected ones with their traceback).
+    """
+
+    def __init__(self, func: Endpoint) -> None:
+        self.func = func
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request."""
+        request = Request(scope, receive, send)
+        try:
+            response = await self.func(request)
+        except Exception as exc:
+            response = await handle_exception(request, exc)
+        await response(scope, receive, send)
 
 
 class JSONResponse(Response):

@@ -16,6 +16,7 @@ import uvicorn
 from corral.config.loader import LoadedConfig, load_config
 from corral.core.registry import load_provider_registry
 from corral.server.app import CorralApp, create_app
+from corral.server.protocol import CorralHttpProtocol
 
 CONFIG_PATH_ENV = "CORRAL_CONFIG_PATH"
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -35,7 +36,7 @@ def serve(loaded: LoadedConfig, host: str, port: int, log_level: str = "info") -
         "port": port,
         "log_level": log_level,
         "access_log": False,
-        "http": "httptools",
+        "http": CorralHttpProtocol,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
         "server_header": False,
         # X-Forwarded-For is trusted only where corral is told to (quota's trusted_proxies).

@@ -3,15 +3,18 @@
 Namespaces are part of the primary key. The table name comes from validated
 config (an identifier pattern), so it is the only non-parameter in the SQL;
 every value is a bind parameter. The counter increment is one
-``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement.
+``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement, shared by the
+increments that queued meanwhile (storage/counters.py).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from corral.errors import ServiceUnavailable
+from corral.storage.counters import CoalescingCounter, Counted, Increment
 
 _MAX_KEY = "\U0010ffff"
 
@@ -41,12 +44,14 @@ class PostgresKVBackend:
             "range": f"SELECT key, value FROM {t} WHERE namespace = $1 AND key >= $2 "  # noqa: S608
             "AND key <= $3 AND (expires_at IS NULL OR expires_at > $4) ORDER BY key",
             "purge": f"DELETE FROM {t} WHERE namespace = $1 AND expires_at <= $2",  # noqa: S608
+            # a batch of counters (storage/counters.py): key i gains n_i, one atomic statement
             "incr": f"INSERT INTO {t} AS kv (namespace, key, value, expires_at) "  # noqa: S608
-            "VALUES ($1, $2, '1', $3) ON CONFLICT (namespace, key) DO UPDATE SET "
-            "value = CASE WHEN kv.expires_at IS NOT NULL AND kv.expires_at <= $4 THEN '1' "
-            "ELSE (kv.value::bigint + 1)::text END, "
-            "expires_at = CASE WHEN kv.expires_at IS NULL OR kv.expires_at <= $4 "
-            "THEN EXCLUDED.expires_at ELSE kv.expires_at END RETURNING value, expires_at",
+            "SELECT $1, u.k, u.n, u.e FROM unnest($2::text[], $3::text[], $4::float8[]) "
+            "AS u(k, n, e) ON CONFLICT (namespace, key) DO UPDATE SET "
+            "value = CASE WHEN kv.expires_at IS NOT NULL AND kv.expires_at <= $5 "
+            "THEN EXCLUDED.value ELSE (kv.value::bigint + EXCLUDED.value::bigint)::text END, "
+            "expires_at = CASE WHEN kv.expires_at IS NULL OR kv.expires_at <= $5 "
+            "THEN EXCLUDED.expires_at ELSE kv.expires_at END RETURNING key, value, expires_at",
         }
 
     async def open(self) -> None:
@@ -101,6 +106,7 @@ class PostgresKVStore:
     def __init__(self, backend: PostgresKVBackend, namespace: str) -> None:
         self._b = backend
         self._ns = namespace
+        self._counter = CoalescingCounter(self._add_many)
 
     async def get(self, key: str) -> str | None:
         """The live value or None."""
@@ -130,7 +136,14 @@ class PostgresKVStore:
         return sorted(p for p in pairs if start <= p[0] <= end)
 
     async def incr(self, key: str, expires_in: float) -> tuple[int, float]:
-        """Atomic fixed-window counter."""
+        """Atomic fixed-window counter (concurrent callers share one statement)."""
+        return await self._counter.incr(key, expires_in)
+
+    async def _add_many(self, items: Sequence[Increment]) -> list[Counted]:
         now = time.time()
-        rows = await self._b.fetch(self._b.sql["incr"], self._ns, key, now + expires_in, now)
-        return int(rows[0]["value"]), max(0.0, float(rows[0]["expires_at"]) - now)
+        keys = [key for key, _, _ in items]
+        counts = [str(n) for _, n, _ in items]
+        expiries = [now + exp for _, _, exp in items]
+        rows = await self._b.fetch(self._b.sql["incr"], self._ns, keys, counts, expiries, now)
+        found = {str(r["key"]): (int(r["value"]), float(r["expires_at"])) for r in rows}
+        return [(found[k][0], max(0.0, found[k][1] - now)) for k in keys]

@@ -2,26 +2,38 @@ r"""Key-value store in Redis.
 
 Keys are ``<namespace>\\x1f<key>`` (the unit separator cannot appear in a
 namespace), so listing one namespace never returns another's keys. The counter
-increment is one Lua script: INCR, set the expiry only when the key is new, read
-the remaining time — a single atomic round trip.
+increment is one Lua script: INCRBY, set the expiry only when the key is new,
+read the remaining time — a single atomic round trip, shared by the increments
+that queued meanwhile (storage/counters.py), on a lean connection of its own
+(storage/redis_counter.py; redis-py for TLS and unix sockets).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from corral.errors import ServiceUnavailable
+from corral.storage.counters import CoalescingCounter, Counted, Increment
+from corral.storage.redis_counter import Endpoint, RedisReplyError, RedisScriptConnection
 
 _SEP = "\x1f"
 POOL_SIZE = 64
+# One call adds a batch of counts (see storage/counters.py): for key i, INCRBY n_i, set the
+# expiry only when the key is new, read the remaining time - atomic, one round trip.
 _INCR_SCRIPT = """
-local v = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local v = redis.call('INCRBY', key, ARGV[2 * i - 1])
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('PEXPIRE', key, ARGV[2 * i])
+    ttl = tonumber(ARGV[2 * i])
+  end
+  out[2 * i - 1] = v
+  out[2 * i] = ttl
 end
-return {v, ttl}
+return out
 """
 
 
@@ -46,6 +58,7 @@ class RedisKVBackend:
         self.address = url.split("@")[-1] if url else f"{host}:{port}/{db}"
         self._client: Any = None
         self._incr: Any = None
+        self.counter: RedisScriptConnection | None = None
 
     async def open(self) -> None:
         """Create the pool and check the server answers."""
@@ -76,9 +89,13 @@ class RedisKVBackend:
             raise
         self._client = client
         self._incr = client.register_script(_INCR_SCRIPT)
+        self.counter = _lean_counter(pool)
 
     async def close(self) -> None:
         """Close the pool."""
+        if self.counter is not None:
+            self.counter.close()
+            self.counter = None
         if self._client is not None:
             await self._client.aclose(close_connection_pool=True)
             self._client = None
@@ -108,7 +125,24 @@ class RedisKVBackend:
 def _redis_errors() -> tuple[type[Exception], ...]:
     from redis.exceptions import RedisError
 
-    return (RedisError, OSError)
+    return (RedisError, RedisReplyError, OSError)
+
+
+def _lean_counter(pool: Any) -> RedisScriptConnection | None:
+    """The counter's own connection, for plain TCP (TLS and unix sockets stay on redis-py)."""
+    from redis.asyncio.connection import Connection
+
+    if pool.connection_class is not Connection:
+        return None
+    kw = pool.connection_kwargs
+    endpoint = Endpoint(
+        host=kw.get("host", "localhost"),
+        port=int(kw.get("port", 6379)),
+        db=int(kw.get("db", 0) or 0),
+        username=kw.get("username"),
+        password=kw.get("password"),
+    )
+    return RedisScriptConnection(endpoint, _INCR_SCRIPT)
 
 
 class RedisKVStore:
@@ -118,6 +152,7 @@ class RedisKVStore:
         self._b = backend
         self._p = prefix
         self._errors = _redis_errors()
+        self._counter = CoalescingCounter(self._add_many)
 
     async def get(self, key: str) -> str | None:
         """The live value or None."""
@@ -163,13 +198,22 @@ class RedisKVStore:
         return sorted(pairs)
 
     async def incr(self, key: str, expires_in: float) -> tuple[int, float]:
-        """Atomic fixed-window counter."""
-        window_ms = max(1, int(expires_in * 1000))
+        """Atomic fixed-window counter (concurrent callers share one round trip)."""
+        return await self._counter.incr(key, expires_in)
+
+    async def _add_many(self, items: Sequence[Increment]) -> list[Counted]:
+        keys = [self._p + key for key, _, _ in items]
+        args: list[int] = []
+        for _, n, expires_in in items:
+            args += [n, max(1, int(expires_in * 1000))]
         try:
-            count, ttl_ms = await self._b.incr_script(keys=[self._p + key], args=[window_ms])
+            if self._b.counter is not None:
+                flat = await self._b.counter.call(keys, args)
+            else:
+                flat = await self._b.incr_script(keys=keys, args=args)
         except self._errors as exc:
             raise self._b.unavailable(exc) from exc
-        return int(count), max(0.0, int(ttl_ms) / 1000)
+        return [(int(flat[i]), max(0.0, int(flat[i + 1]) / 1000)) for i in range(0, len(flat), 2)]
 
 
 def _glob_escape(text: str) -> str:

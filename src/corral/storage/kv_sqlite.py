@@ -13,12 +13,13 @@ import asyncio
 import functools
 import sqlite3
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from corral.errors import ServiceUnavailable
+from corral.storage.counters import CoalescingCounter, Counted, Increment
+from corral.storage.worker_thread import WorkerThread
 
 BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
@@ -43,11 +44,14 @@ _RANGE_EXCLUSIVE = (
     "AND (expires_at IS NULL OR expires_at > ?) ORDER BY key"
 )
 
+# Adds excluded.value (the batch's count, see storage/counters.py) in one atomic statement.
 _INCR = """
-INSERT INTO kvstore (namespace, key, value, expires_at) VALUES (?, ?, '1', ?)
+INSERT INTO kvstore (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
 ON CONFLICT (namespace, key) DO UPDATE SET
     value = CASE WHEN kvstore.expires_at IS NOT NULL AND kvstore.expires_at <= ?
-                 THEN '1' ELSE CAST(CAST(kvstore.value AS INTEGER) + 1 AS TEXT) END,
+                 THEN excluded.value
+                 ELSE CAST(CAST(kvstore.value AS INTEGER) + CAST(excluded.value AS INTEGER) AS TEXT)
+            END,
     expires_at = CASE WHEN kvstore.expires_at IS NULL OR kvstore.expires_at <= ?
                       THEN excluded.expires_at ELSE kvstore.expires_at END
 RETURNING value, expires_at
@@ -73,7 +77,7 @@ class SqliteKVBackend:
         self.name = name
         self.db_path = db_path
         self._conn: sqlite3.Connection | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._thread: WorkerThread | None = None
         self._pending: list[tuple[str, tuple[Any, ...], asyncio.Future[list[Any]]]] = []
         self._flushing = False
         self._flusher: asyncio.Task[None] | None = None
@@ -85,12 +89,12 @@ class SqliteKVBackend:
 
     async def open(self) -> None:
         """Open the file, switch to WAL and create the table."""
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kv-{self.name}")
+        self._thread = WorkerThread(f"kv-{self.name}")
         try:
             self._conn = await self._in_thread(self._connect)
         except BaseException:
-            self._executor.shutdown(wait=False)
-            self._executor = None
+            thread, self._thread = self._thread, None
+            await thread.stop()
             raise
 
     def _connect(self) -> sqlite3.Connection:
@@ -111,8 +115,8 @@ class SqliteKVBackend:
         return conn
 
     async def _in_thread(self, fn: Callable[[], T]) -> T:
-        assert self._executor is not None
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        assert self._thread is not None
+        return await self._thread.run(fn)
 
     async def close(self) -> None:
         """Finish queued statements, then close the connection and its thread."""
@@ -121,9 +125,9 @@ class SqliteKVBackend:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await self._in_thread(conn.close)
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        if self._thread is not None:
+            thread, self._thread = self._thread, None
+            await thread.stop()
 
     def store(self, namespace: str | None) -> SqliteKVStore:
         """A store for one namespace."""
@@ -135,13 +139,23 @@ class SqliteKVBackend:
         Statements that arrive while the connection thread is busy are sent
         together in its next hop, so under load the per-hop cost is shared.
         """
-        if self._conn is None or self._executor is None:
+        if self._conn is None or self._thread is None:
             raise ServiceUnavailable(f"storage backend {self.name!r} is closed")
         if not self._flushing:
             return await self._run_alone(sql, params)
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         self._pending.append((sql, params, future))
         return await future
+
+    async def run_all(self, ops: list[tuple[str, tuple[Any, ...]]]) -> list[list[Any]]:
+        """Execute several statements in one hop; any failure becomes a 503."""
+        if self._conn is None or self._thread is None:
+            raise ServiceUnavailable(f"storage backend {self.name!r} is closed")
+        results = await self._in_thread(functools.partial(self._execute_all, ops))
+        for result in results:
+            if isinstance(result, BaseException):
+                raise self._unavailable(result)
+        return results
 
     async def _run_alone(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         """The idle case: one hop for one statement; what queues meanwhile follows as a batch."""
@@ -198,6 +212,7 @@ class SqliteKVStore:
     def __init__(self, backend: SqliteKVBackend, namespace: str) -> None:
         self._b = backend
         self._ns = namespace
+        self._counter = CoalescingCounter(self._add_many)
 
     async def get(self, key: str) -> str | None:
         """The live value or None."""
@@ -243,8 +258,14 @@ class SqliteKVStore:
         )
 
     async def incr(self, key: str, expires_in: float) -> tuple[int, float]:
-        """Atomic fixed-window counter."""
+        """Atomic fixed-window counter (concurrent callers share one hop, see counters.py)."""
+        return await self._counter.incr(key, expires_in)
+
+    async def _add_many(self, items: Sequence[Increment]) -> list[Counted]:
         now = time.time()
-        rows = await self._b.run(_INCR, (self._ns, key, now + expires_in, now, now))
-        value, expires_at = rows[0]
-        return int(value), max(0.0, float(expires_at) - now)
+        ops = [(_INCR, (self._ns, key, str(n), now + exp, now, now)) for key, n, exp in items]
+        out = []
+        for rows in await self._b.run_all(ops):
+            value, expires_at = rows[0]
+            out.append((int(value), max(0.0, float(expires_at) - now)))
+        return out

@@ -33,9 +33,10 @@ class QuotaMiddleware:
         if scope["type"] != "http" or scope["path"] in self.public_paths:
             await self.app(scope, receive, send)
             return
+        user = scope.get("user")
         peer = scope["client"][0] if scope.get("client") else "unknown"
-        forwarded = _header(scope, b"x-forwarded-for")
-        key, limit = self.policy.client(scope.get("user"), peer, forwarded)
+        forwarded = None if self.policy.by_principal(user) else _header(scope, b"x-forwarded-for")
+        key, limit = self.policy.client(user, peer, forwarded)
         try:
             state = await self.policy.count(key, limit)
         except Exception as exc:
