@@ -30,7 +30,7 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.run import free_port, process, wait_http  # noqa: E402
+from benchmarks.procs import free_port, process, wait_http  # noqa: E402
 
 PROMPT = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
 SENTENCES = [f"Sentence number {i} talks about lighthouses, storms and ships." for i in range(400)]
