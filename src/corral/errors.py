@@ -15,6 +15,7 @@ Nothing else writes an error body.
     ├── NotFound (404, not_found_error)
     ├── Conflict (409, conflict_error)
     ├── PayloadTooLarge (413, invalid_request_error)
+    ├── ClientDisconnected (499, client_closed_request; nobody receives it: it ends the work)
     ├── QuotaExceeded (429, rate_limit_error; Retry-After)
     ├── ServiceUnavailable (503, service_unavailable; optional Retry-After)
     ├── UpstreamError (502, upstream_error; keeps the upstream status as a field)
@@ -119,6 +120,18 @@ class PayloadTooLarge(CorralError):
     status = 413
     type = "invalid_request_error"
     code = "payload_too_large"
+
+
+class ClientDisconnected(CorralError):
+    """The client closed the connection before the answer was ready; the work is abandoned.
+
+    Raised so that half-done work (a generation cut short) is never recorded as a
+    result; the response it maps to has no one left to read it.
+    """
+
+    status = 499
+    type = "client_closed_request"
+    code = "client_disconnected"
 
 
 class QuotaExceeded(CorralError):

@@ -176,6 +176,24 @@ def test_chat_with_a_base_model_is_refused(client: openai.OpenAI) -> None:
     assert err.value.code == "chat_not_supported"
 
 
+def test_a_client_that_stops_waiting_for_a_whole_answer_stops_it_too(
+    embedded_server: RunningServer,
+) -> None:
+    url = f"{embedded_server.base_url}/v1/chat/completions"
+    body = {"model": "solo/tiny", "messages": HELLO, "max_tokens": 2000, "logit_bias": NO_END}
+    stopped_before = embedded_server.log().count("generation stopped after")
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(url, json=body, timeout=1.5)  # gives up and closes the connection
+    deadline = time.monotonic() + 20
+    while True:
+        again = httpx.post(url, json={**body, "max_tokens": 2}, timeout=60)
+        if again.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert again.status_code == 200, again.text
+    assert embedded_server.log().count("generation stopped after") == stopped_before + 1
+
+
 def test_prompt_longer_than_the_context_is_a_clear_400(client: openai.OpenAI) -> None:
     long_prompt = "word " * 800  # the base model's context is 512 tokens
     with pytest.raises(openai.BadRequestError) as err:

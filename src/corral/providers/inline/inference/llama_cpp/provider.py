@@ -12,7 +12,7 @@ import orjson
 from corral.apis.context import RequestContext
 from corral.apis.health import ProviderHealth
 from corral.apis.inference.api import ChunkStream, DiscoveredModel, InferenceCall
-from corral.errors import InvalidParameter, InvalidRequest
+from corral.errors import ClientDisconnected, InvalidParameter, InvalidRequest
 from corral.providers.inline.inference.llama_cpp.config import GGUFModel, LlamaCppConfig
 from corral.providers.inline.inference.llama_cpp.engine import GenerationStats
 from corral.providers.inline.inference.llama_cpp.model import EmbeddedModel, Events
@@ -157,18 +157,20 @@ async def _collect(events: Events, ctx: RequestContext) -> tuple[str, str, Gener
     finish = "stop"
     stats = GenerationStats(prompt_tokens=0)
     next_poll = time.monotonic() + DISCONNECT_POLL_SECONDS
-    async for chunk, final in events:
-        if final is not None:
-            stats = final
-            break
-        assert chunk is not None
-        text, reason = piece(chunk)
-        parts.append(text)
-        finish = reason or finish
-        if ctx.is_disconnected is not None and time.monotonic() >= next_poll:
-            next_poll = time.monotonic() + DISCONNECT_POLL_SECONDS
-            if await ctx.is_disconnected():
-                break  # closing `events` stops the model
+    async with aclosing(events):
+        async for chunk, final in events:
+            if final is not None:
+                stats = final
+                break
+            assert chunk is not None
+            text, reason = piece(chunk)
+            parts.append(text)
+            finish = reason or finish
+            if ctx.is_disconnected is not None and time.monotonic() >= next_poll:
+                next_poll = time.monotonic() + DISCONNECT_POLL_SECONDS
+                if await ctx.is_disconnected():
+                    # Leaving the block closes `events`, which stops the model.
+                    raise ClientDisconnected("the client went away during generation")
     return "".join(parts), finish, stats
 
 
