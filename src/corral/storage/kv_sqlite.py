@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from corral.errors import ServiceUnavailable
 from corral.storage.counters import CoalescingCounter, Counted, Increment
+from corral.storage.sqlite_wal import enable_wal
 from corral.storage.worker_thread import WorkerThread
 
 BUSY_TIMEOUT_MS = 5000
@@ -106,7 +107,7 @@ class SqliteKVBackend:
         )
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
-            conn.execute("PRAGMA journal_mode = WAL")
+            enable_wal(conn.execute)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(_SCHEMA)
         except BaseException:

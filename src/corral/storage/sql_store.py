@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from corral.errors import InvalidRequest, ServiceUnavailable
 from corral.storage.api import Column, Page
+from corral.storage.sqlite_wal import enable_wal
 from corral.storage.worker_thread import WorkerThread
 
 T = TypeVar("T")
@@ -93,7 +94,7 @@ class SqlBackend:
 
         def check() -> None:
             with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+                enable_wal(conn.exec_driver_sql)
                 conn.execute(sa.text("SELECT 1"))
 
         try:

@@ -24,6 +24,7 @@ import sqlite_vec
 
 from corral.apis.vector_io.api import ChunkHit, IndexedChunk
 from corral.errors import ServiceUnavailable
+from corral.storage.sqlite_wal import enable_wal
 
 T = TypeVar("T")
 
@@ -87,7 +88,7 @@ class SqliteVecIndex:
         sqlite_vec.load(conn)
         conn.enable_load_extension(False)
         conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("PRAGMA journal_mode = WAL")
+        enable_wal(conn.execute)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute(_REGISTRY)
         self._tags = {s: t for t, s in conn.execute("SELECT tag, store_id FROM vec_stores")}
