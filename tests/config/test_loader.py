@@ -114,9 +114,22 @@ def test_unknown_api_and_unserved_api() -> None:
     (line,) = errors("version: 2\napis: [inferance]\n")
     assert "unknown API 'inferance'; did you mean 'inference'?" in line
     loaded = load(
-        "version: 2\napis: [agents]\nproviders:\n  agents:\n  - {provider_id: b, provider_type: inline::builtin}\n"
+        "version: 2\napis: [post_training]\nproviders:\n  post_training:\n  - {provider_id: b, provider_type: inline::x}\n"
     )
-    assert any("does not serve the agents API" in w for w in loaded.warnings)
+    assert any("does not serve the post_training API" in w for w in loaded.warnings)
+
+
+def test_agents_is_the_older_name_of_responses() -> None:
+    loaded = load(
+        "version: 2\napis: [agents]\nproviders:\n  agents:\n"
+        "  - {provider_id: b, provider_type: inline::meta-reference, config: {}}\n"
+    )
+    (instance,) = loaded.providers
+    assert instance.api == "responses" and instance.provider.spec.provider_type == "inline::builtin"
+    assert any(
+        "providers.agents is the older name of providers.responses" in w for w in loaded.warnings
+    )
+    assert not any("apis[0]" in w for w in loaded.warnings)
 
 
 def test_model_must_name_a_configured_provider() -> None:

@@ -143,16 +143,20 @@ def load(text: str, **env: str) -> LoadedConfig:
     return load_config("seed.yaml", load_provider_registry(plugins=False), env=env, text=text)
 
 
-def test_the_reference_example_loads_with_a_warning_for_agents() -> None:
+def test_the_reference_example_loads_its_agents_section_as_responses() -> None:
     loaded = load(SEED_EXAMPLE, INFERENCE_MODEL="llama3.2:3b")
     assert [p.entry.provider_type for p in loaded.providers] == [
         "remote::ollama",
         "inline::faiss",
         "inline::llama-guard",
+        "inline::builtin",
     ]
+    assert loaded.providers[3].api == "responses"
     faiss = loaded.providers[1].config
     assert faiss.kvstore.db_path.endswith("/faiss_store.db")  # type: ignore[attr-defined]
-    assert any("agents" in w for w in loaded.warnings)
+    assert any(
+        "providers.agents is the older name of providers.responses" in w for w in loaded.warnings
+    )
     assert loaded.run.all_models()[0].model_id == "llama3.2:3b"
     assert loaded.run.storage.stores.inference.num_writers == 4  # type: ignore[union-attr]
 

@@ -1,7 +1,7 @@
 """The starter distribution: offline by default, remote providers only when their variables are set.
 
-Out of the box it serves chat, embeddings and the offline rule shield (run-shield,
-moderations) with nothing but PyPI packages.
+Out of the box it serves chat, embeddings, the offline rule shield (run-shield,
+moderations) and the Responses API with nothing but PyPI packages.
 """
 
 from __future__ import annotations
@@ -95,5 +95,26 @@ def test_starter_serves_chat_and_embeddings_offline(tmp_path: Path) -> None:
             },
         ).json()
         assert shield["violation"]["violation_level"] == "error"
+        answer = client.responses.create(
+            model="llama-cpp/SmolLM2-135M-Instruct",
+            instructions="Answer briefly.",
+            input="Name a colour.",
+            max_output_tokens=16,
+        )
+        assert answer.status in ("completed", "incomplete") and answer.output_text
+        assert answer.usage is not None and 0 < answer.usage.output_tokens <= 16
+        follow = client.responses.create(
+            model="llama-cpp/SmolLM2-135M-Instruct",
+            input="And another?",
+            previous_response_id=answer.id,
+            max_output_tokens=16,
+            stream=True,
+        )
+        kinds = [event.type for event in follow]
+        assert kinds[0] == "response.created" and kinds[-1] in (
+            "response.completed",
+            "response.incomplete",
+        )
+        assert "response.output_text.delta" in kinds
         assert httpx.get(f"{server.base_url}/v1/health").json() == {"status": "OK"}
     assert (tmp_path / "store" / "kvstore.db").exists()  # SQLITE_STORE_DIR is honoured

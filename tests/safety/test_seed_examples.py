@@ -118,7 +118,12 @@ def test_the_full_reference_example_runs_with_its_llama_guard_provider(
             "ollama": "remote::ollama",
             "faiss": "inline::faiss",  # its older inline kvstore form is served as written
             "llama-guard": "inline::llama-guard",
+            "builtin": "inline::builtin",  # its agents section serves the Responses API
         }
+        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="x", max_retries=0)
+        response = client.responses.create(model="ollama/fake-chat", input="hi")
+        assert response.output_text == "echo: hi"
+        assert client.responses.retrieve(response.id).status == "completed"
         assert httpx.get(f"{server.base_url}/v1/shields").json() == {"data": []}
         body = {"shield_id": "guard", "provider_shield_id": "ollama/missing-guard"}
         refused = httpx.post(f"{server.base_url}/v1/shields", json=body)

@@ -143,20 +143,26 @@ def _validate_providers(
     issues: list[ConfigIssue],
     warnings: list[str],
 ) -> list[ProviderInstanceConfig]:
-    from corral.core.spec import UNSERVED_APIS, Api
+    from corral.core.spec import API_ALIASES, UNSERVED_APIS, Api
 
     out: list[ProviderInstanceConfig] = []
     for api_name, entries in run.providers.items():
+        if api_name in API_ALIASES:
+            warnings.append(
+                f"providers.{api_name} is the older name of providers."
+                f"{API_ALIASES[api_name]}; it is served as that (`corral config migrate` "
+                "rewrites it)"
+            )
         if api_name in UNSERVED_APIS:
             warnings.append(
                 f"providers.{api_name}: corral does not serve the {api_name} API; its "
                 f"{len(entries)} provider(s) are not started and its routes answer 404"
             )
             continue
-        if api_name not in Api.__members__:
+        if api_name not in Api.__members__ and api_name not in API_ALIASES:
             issues.append(_unknown_api(("providers", api_name), api_name))
             continue
-        api = Api(api_name)
+        api = API_ALIASES.get(api_name) or Api(api_name)
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             path = ("providers", api_name, index)
@@ -184,7 +190,10 @@ def _instance(
     registry: ProviderRegistry,
     issues: list[ConfigIssue],
 ) -> ProviderInstanceConfig | None:
-    provider = registry.get(api, entry.provider_type)
+    from corral.core.spec import PROVIDER_TYPE_ALIASES
+
+    provider_type = PROVIDER_TYPE_ALIASES.get((api, entry.provider_type), entry.provider_type)
+    provider = registry.get(api, provider_type)
     if provider is None:
         known = registry.types_for(api)
         close = difflib.get_close_matches(entry.provider_type, known, n=1)
@@ -219,15 +228,26 @@ def _unknown_api(path: tuple[str | int, ...], name: str) -> ConfigIssue:
 def _check_apis(
     run: RunConfig, registry: ProviderRegistry, issues: list[ConfigIssue], warnings: list[str]
 ) -> None:
-    from corral.core.spec import ROUTING_TABLES, UNSERVED_APIS, Api
+    from corral.core.spec import API_ALIASES, ROUTING_TABLES, UNSERVED_APIS, Api
 
     for index, name in enumerate(run.apis):
+        if name in API_ALIASES:
+            name = API_ALIASES[name]
         if name in UNSERVED_APIS:
             warnings.append(f"apis[{index}]: corral does not serve the {name!r} API")
         elif name not in Api.__members__ and name not in ROUTING_TABLES:
             issues.append(_unknown_api(("apis", index), name))
-        elif name in Api.__members__ and not run.provider_ids(name):
+        elif name in Api.__members__ and not _has_providers(run, Api(name)):
             warnings.append(f"apis[{index}]: {name!r} is listed but has no provider configured")
+
+
+def _has_providers(run: RunConfig, api: Any) -> bool:
+    """True for a built-in API or one with a provider (under its name or an older one)."""
+    from corral.core.spec import API_ALIASES, BUILTIN_APIS
+
+    if api in BUILTIN_APIS or run.provider_ids(str(api)):
+        return True
+    return any(run.provider_ids(old) for old, new in API_ALIASES.items() if new == api)
 
 
 def _check_resource_providers(run: RunConfig, issues: list[ConfigIssue]) -> None:

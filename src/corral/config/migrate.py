@@ -40,6 +40,7 @@ def migrate(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     _migrate_single_storage(out, changes)
     _migrate_provider_stores(out, changes)
     _drop_apis(out, changes)
+    _rename_agents(out, changes)
     server = out.get("server")
     if isinstance(server, dict):
         _migrate_auth(server, changes)
@@ -148,6 +149,25 @@ def _drop_apis(config: dict[str, Any], changes: list[str]) -> None:
             changes.append(f"removed the {api} API (no longer part of the stack)")
         if isinstance(providers, dict) and api in providers:
             del providers[api]
+
+
+def _rename_agents(config: dict[str, Any], changes: list[str]) -> None:
+    """``agents`` (Llama Stack before 0.3) is today's ``responses`` API."""
+    apis = config.get("apis")
+    if isinstance(apis, list) and "agents" in apis:
+        apis[apis.index("agents")] = "responses"
+        changes.append("apis: agents → responses")
+    providers = config.get("providers")
+    if not isinstance(providers, dict) or "agents" not in providers:
+        return
+    entries = providers.pop("agents")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("provider_type") == "inline::meta-reference":
+            entry["provider_type"] = "inline::builtin"
+    providers["responses"] = [*(providers.get("responses") or []), *(entries or [])]
+    changes.append(
+        "providers.agents → providers.responses (inline::meta-reference → inline::builtin)"
+    )
 
 
 def _migrate_auth(server: dict[str, Any], changes: list[str]) -> None:

@@ -35,6 +35,7 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.inline.vector_io.sqlite_vec",
     "corral.providers.inline.vector_io.faiss",
     "corral.providers.remote.vector_io.pgvector",
+    "corral.providers.inline.responses.builtin",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

@@ -27,6 +27,9 @@ class Api(StrEnum):
     safety = "safety"
     vector_io = "vector_io"
     files = "files"
+    responses = "responses"
+    conversations = "conversations"
+    prompts = "prompts"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -36,10 +39,20 @@ ROUTING_TABLES: Mapping[str, Api] = {
     "vector_stores": Api.vector_io,
 }
 
+#: Older API names read as today's (``providers.agents`` is ``providers.responses``).
+API_ALIASES: Mapping[str, Api] = {"agents": Api.responses}
+
+#: Older provider types read as today's, per API.
+PROVIDER_TYPE_ALIASES: Mapping[tuple[Api, str], str] = {
+    (Api.responses, "inline::meta-reference"): "inline::builtin",
+}
+
+#: APIs served by corral itself, without a provider (their stores come from ``storage``).
+BUILTIN_APIS = frozenset({Api.conversations, Api.prompts})
+
 #: Llama Stack APIs that corral does not serve (yet); a config naming them still loads.
 UNSERVED_APIS = frozenset(
     {
-        "agents",
         "telemetry",
         "eval",
         "datasetio",
@@ -47,9 +60,6 @@ UNSERVED_APIS = frozenset(
         "post_training",
         "tool_runtime",
         "batches",
-        "conversations",
-        "prompts",
-        "responses",
         "datasets",
         "scoring_functions",
         "benchmarks",

@@ -25,7 +25,8 @@ from corral.config.storage import KVReference
 from corral.core.resolver import ProviderInstance, api_order, create_providers
 from corral.core.resources import ResourceRegistry
 from corral.core.routers import ROUTER_FACTORIES
-from corral.core.spec import Api
+from corral.core.services import start_builtin_services
+from corral.core.spec import BUILTIN_APIS, Api
 from corral.storage.api import KVStore
 from corral.storage.manager import StorageManager
 
@@ -71,6 +72,7 @@ class Stack:
                 "no storage.stores.metadata configured: registered resources live in memory"
             )
         await self.resources.load()
+        self.routers.update(await start_builtin_services(self))
         for api in api_order(self.loaded.providers, self.loaded.source):
             instances = await create_providers(
                 self.loaded, api, self.routers, self.storage, self.access
@@ -117,8 +119,8 @@ class Stack:
         return self._health_reporting
 
     def serves(self, api: Api) -> bool:
-        """True when at least one provider of `api` is configured."""
-        return any(inst.api == api for inst in self.loaded.providers)
+        """True for a built-in API, or when at least one provider of `api` is configured."""
+        return api in BUILTIN_APIS or any(inst.api == api for inst in self.loaded.providers)
 
 
 async def _maybe_call(obj: Any, name: str) -> None:

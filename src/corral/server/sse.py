@@ -33,8 +33,12 @@ SSE_HEADERS = [
 ]
 
 
-async def sse_response(chunks: AsyncIterator[bytes]) -> SSEResponse:
-    """A streaming response framing each chunk as ``data: <json>``."""
+async def sse_response(chunks: AsyncIterator[bytes], *, framed: bool = False) -> SSEResponse:
+    """A streaming response framing each chunk as ``data: <json>``.
+
+    With `framed`, chunks are whole SSE events already (``event:`` and ``data:``
+    lines, as the Responses API sends them) and no ``[DONE]`` line ends the stream.
+    """
     try:
         first: bytes | None = await anext(chunks)
     except StopAsyncIteration:
@@ -42,17 +46,21 @@ async def sse_response(chunks: AsyncIterator[bytes]) -> SSEResponse:
     except BaseException:
         await _close(chunks)
         raise
-    return SSEResponse(first, chunks)
+    return SSEResponse(first, chunks, framed=framed)
 
 
 class SSEResponse(Response):
     """Sends ``data:`` events until the chunks end, fail, or the client goes away."""
 
-    def __init__(self, first: bytes | None, chunks: AsyncIterator[bytes]) -> None:
+    def __init__(
+        self, first: bytes | None, chunks: AsyncIterator[bytes], *, framed: bool = False
+    ) -> None:
         self.first = first
         self.chunks = chunks
         self.status_code = 200
         self.background = None
+        self._prefix, self._suffix = (b"", b"") if framed else (b"data: ", b"\n\n")
+        self._done = b"" if framed else DONE
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Stream the events; a disconnect cancels the wait for the next chunk."""
@@ -83,11 +91,12 @@ class SSEResponse(Response):
         # a fresh list: middlewares (CORS, quota) add their headers to it
         await send({"type": "http.response.start", "status": 200, "headers": list(SSE_HEADERS)})
         try:
+            prefix, suffix = self._prefix, self._suffix
             if self.first is not None:
-                await send(_event(b"data: " + self.first + b"\n\n"))
+                await send(_event(prefix + self.first + suffix))
                 async for chunk in self.chunks:
-                    await send(_event(b"data: " + chunk + b"\n\n"))
-            tail = DONE
+                    await send(_event(prefix + chunk + suffix))
+            tail = self._done
         except Exception as exc:
             tail = sse_error_event(exc)
         state["done"] = True

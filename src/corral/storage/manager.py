@@ -14,6 +14,8 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from corral.config.storage import (
+    KV_TYPES,
+    SQL_TYPES,
     KVMongoDBBackend,
     KVPostgresBackend,
     KVRedisBackend,
@@ -23,6 +25,7 @@ from corral.config.storage import (
     SqlReference,
     SqlSqliteBackend,
     StorageConfig,
+    Stores,
 )
 from corral.storage.api import KVStore, SqlStore
 from corral.storage.kv_sqlite import SqliteKVBackend, sqlite_path
@@ -88,6 +91,11 @@ class StorageManager:
             )
         raise StorageStartupError(f"backend {name!r}: unsupported type {config.type!r}")
 
+    @property
+    def stores(self) -> Stores:
+        """The run config's ``storage.stores`` (for providers that fall back to them)."""
+        return self._config.stores
+
     def kv(self, ref: KVReference) -> KVStore:
         """A KV store on a declared backend, isolated by the reference's namespace."""
         backend = self._backends.get(ref.backend)
@@ -118,6 +126,30 @@ class StorageManager:
         await _open_or_explain(backend, "sqlite")
         self._extra.append(backend)
         return backend.store(table)
+
+    async def sql_or_default(self, ref: SqlReference | None, table: str, what: str) -> SqlStore:
+        """The store `ref` names; else `table` on the first SQL backend; else in memory.
+
+        The in-memory fallback (no SQL backend declared at all) is logged, since
+        its records do not survive a restart.
+        """
+        if ref is not None:
+            return self.sql(ref)
+        for name, config in self._config.backends.items():
+            if config.type in SQL_TYPES:
+                return self.sql(SqlReference(backend=name, table_name=table))
+        log.warning("%s: no SQL backend is declared; records live in memory until exit", what)
+        return await self.inline_sqlite_sql(":memory:", table)
+
+    async def kv_or_default(self, ref: KVReference | None, namespace: str, what: str) -> KVStore:
+        """The store `ref` names; else `namespace` on the first KV backend; else in memory."""
+        if ref is not None:
+            return self.kv(ref)
+        for name, config in self._config.backends.items():
+            if config.type in KV_TYPES:
+                return self.kv(KVReference(backend=name, namespace=namespace))
+        log.warning("%s: no KV backend is declared; records live in memory until exit", what)
+        return await self.inline_sqlite_kv(":memory:", namespace)
 
     async def close(self) -> None:
         """Close every pool."""

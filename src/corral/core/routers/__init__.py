@@ -43,9 +43,16 @@ async def _vector_io(stack: Stack, instances: list[ProviderInstance]) -> Any:
     return await create_vector_io_router(stack, instances)
 
 
+async def _responses(stack: Stack, instances: list[ProviderInstance]) -> Any:
+    from corral.core.routers.responses import create_responses_router
+
+    return await create_responses_router(stack, instances)
+
+
 ROUTER_FACTORIES: Mapping[Api, RouterFactory] = {
     Api.inference: _inference,
     Api.safety: _safety,
     Api.files: _files,
     Api.vector_io: _vector_io,
+    Api.responses: _responses,
 }

@@ -48,23 +48,23 @@ class InferenceRouter:
         self.guard = guard
 
     async def chat_completion(
-        self, body: dict[str, Any], ctx: RequestContext
+        self, body: dict[str, Any], ctx: RequestContext, *, store: bool = True
     ) -> dict[str, Any] | ChunkStream:
-        """``POST /v1/chat/completions``."""
+        """``POST /v1/chat/completions`` (`store`: False for the agent loop's inner calls)."""
         routed = self.models.resolve(body.get("model"), ctx.user, want="llm")
         call = InferenceCall(routed.target, body, ctx)
+        record = store and self.store is not None
         if self.guard is not None:
             shields = self.guard.shields_for(routed.target.identifier)
             if shields is not None:
-                return await self._guarded(call, routed.provider, shields, chat_history(body))
+                history = chat_history(body)
+                return await self._guarded(call, routed.provider, shields, history, record)
         result = await routed.provider.chat_completion(call)
         if isinstance(result, dict):
-            if self.store is not None:
+            if record and self.store is not None:
                 self.store.record(body, result, ctx.user)
             return result
-        return self._relabel(
-            result, routed.target.identifier, body, ctx, record=self.store is not None
-        )
+        return self._relabel(result, routed.target.identifier, body, ctx, record=record)
 
     async def _guarded(
         self,
@@ -72,6 +72,7 @@ class InferenceRouter:
         provider: InferenceProvider,
         shields: GuardShields,
         history: History,
+        record: bool,
     ) -> dict[str, Any] | ChunkStream:
         """A chat completion (``messages``) or completion (``prompt``) between guard shields."""
         guard, body, ctx = self.guard, call.body, call.ctx
@@ -85,13 +86,12 @@ class InferenceRouter:
         if isinstance(result, dict):
             if shields.output:
                 await guard.check_output(shields, history, result, ctx)
-            if chat and self.store is not None:
+            if chat and record and self.store is not None:
                 self.store.record(body, result, ctx.user)
             return result
         if shields.output:
             result = guard.guard_stream(shields, history, result, ctx)
-        record = chat and self.store is not None
-        return self._relabel(result, call.model.identifier, body, ctx, record=record)
+        return self._relabel(result, call.model.identifier, body, ctx, record=chat and record)
 
     async def completion(
         self, body: dict[str, Any], ctx: RequestContext
@@ -102,7 +102,8 @@ class InferenceRouter:
         if self.guard is not None:
             shields = self.guard.shields_for(routed.target.identifier)
             if shields is not None:
-                return await self._guarded(call, routed.provider, shields, prompt_history(body))
+                history = prompt_history(body)
+                return await self._guarded(call, routed.provider, shields, history, False)
         result = await routed.provider.completion(call)
         if isinstance(result, dict):
             return result

@@ -10,16 +10,31 @@ from corral.core.stack import Stack
 from corral.server.http import ApiRoute
 from corral.server.routes import (
     access,
+    conversations,
     files,
     inference,
     models,
+    prompts,
+    responses,
     safety,
     shields,
     system,
     vector_stores,
 )
 
-ROUTE_MODULES = (system, models, inference, access, shields, safety, files, vector_stores)
+ROUTE_MODULES = (
+    system,
+    models,
+    inference,
+    access,
+    shields,
+    safety,
+    files,
+    vector_stores,
+    responses,
+    conversations,
+    prompts,
+)
 
 
 def collect_routes(stack: Stack) -> list[ApiRoute]:

@@ -1,0 +1,1 @@
+"""The OpenAI Conversations API: conversations and their items (wire types and Protocol)."""

@@ -1,0 +1,1 @@
+"""Llama Stack's Prompts API: versioned prompt templates (wire types and Protocol)."""

@@ -1,0 +1,1 @@
+"""Inline responses providers (the agent loop)."""
