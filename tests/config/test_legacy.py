@@ -187,3 +187,35 @@ def test_the_inline_sqlite_store_form_is_accepted_as_written() -> None:
     loaded = load(text)
     faiss = loaded.providers[2].config  # type: ignore[attr-defined]
     assert faiss.kvstore.db_path == "/tmp/faiss_store.db"
+
+
+OLD_AGENTS = """
+version: 2
+apis: [agents, inference]
+providers:
+  inference:
+  - {provider_id: o, provider_type: remote::ollama, config: {url: "http://localhost:11434"}}
+  agents:
+  - provider_id: meta-reference
+    provider_type: inline::meta-reference
+    config:
+      persistence:
+        agent_state: {backend: kv_default, namespace: agents}
+        responses: {backend: sql_default, table_name: responses}
+storage:
+  backends:
+    kv_default: {type: kv_sqlite, db_path: /tmp/kv.db}
+    sql_default: {type: sql_sqlite, db_path: /tmp/sql.db}
+"""
+
+
+def test_agents_migrate_to_responses_and_validate_without_warnings() -> None:
+    new, changes = migrate(yaml.safe_load(OLD_AGENTS))
+    assert "agents" not in new["providers"] and new["apis"] == ["responses", "inference"]
+    (entry,) = new["providers"]["responses"]
+    assert entry["provider_type"] == "inline::builtin"
+    assert entry["config"]["persistence"]["responses"]["table_name"] == "responses"
+    assert any("providers.agents → providers.responses" in c for c in changes)
+    loaded = load(yaml.safe_dump(new))
+    assert [p.api for p in loaded.providers] == ["inference", "responses"]  # type: ignore[attr-defined]
+    assert loaded.warnings == []  # type: ignore[attr-defined]

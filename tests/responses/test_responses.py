@@ -235,6 +235,13 @@ def _error(response: httpx.Response) -> dict[str, str]:
             404,
             "conv_missing",
         ),
+        (
+            {"model": "script/echo", "input": "x", "conversation": "not-a-conversation"},
+            400,
+            "conv_",
+        ),
+        ({"model": "script/echo", "input": "x", "max_tool_calls": 0}, 400, "max_tool_calls"),
+        ({"model": "script/echo", "input": "x", "tool_choice": "sometimes"}, 400, "tool_choice"),
         ({"model": "script/echo", "input": "x", "temperature": "hot"}, 400, "temperature"),
         ({"model": "script/echo", "input": [{"role": "wizard", "content": "x"}]}, 400, "input"),
         ({"model": "script/echo"}, 400, "input"),
@@ -281,6 +288,15 @@ def test_errors_are_json_with_the_right_status(
     assert response.status_code == status, response.text
     error = _error(response)
     assert needle in error["message"] or needle == error.get("param")
+
+
+def test_not_found_messages_match_llama_stack(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.responses.retrieve("resp_nonexistent123456")
+    assert (
+        "Response 'resp_nonexistent123456' not found. Use 'client.responses.list()' to list "
+        "available Responses." in str(raised.value)
+    )
 
 
 def test_unknown_openai_fields_are_accepted(server: RunningServer) -> None:

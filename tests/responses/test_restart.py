@@ -73,3 +73,28 @@ def test_durable_writes_survive_a_killed_process(
     with run_server(durable, folder, timeout=60) as second:
         client = openai.OpenAI(base_url=f"{second.base_url}/v1", api_key="x", max_retries=0)
         assert [client.responses.retrieve(i).status for i in ids] == ["completed"] * 10
+
+
+def test_guardrails_without_a_safety_api_are_unavailable(
+    script: RunningScript, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    config = f"""
+version: 2
+providers:
+  inference:
+  - {{provider_id: script, provider_type: remote::openai-compatible, config: {{base_url: "{script.url}"}}}}
+  responses:
+  - {{provider_id: builtin, provider_type: inline::builtin, config: {{}}}}
+models:
+- {{model_id: echo, provider_id: script}}
+"""
+    with run_server(config, tmp_path_factory.mktemp("nosafety")) as server:
+        body = {"model": "script/echo", "input": "hi", "guardrails": ["any"]}
+        response = httpx.post(f"{server.base_url}/v1/responses", json=body, timeout=10)
+        assert response.status_code == 503
+        assert "safety" in response.json()["error"]["message"]
+        assert "conversations: no SQL backend is declared" in server.log()
+        plain = httpx.post(
+            f"{server.base_url}/v1/responses", json={"model": "script/echo", "input": "hi"}
+        )
+        assert plain.json()["output"][0]["content"][0]["text"] == "You said: hi"

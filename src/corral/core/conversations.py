@@ -60,6 +60,14 @@ def new_conversation_id() -> str:
     return "conv_" + secrets.token_hex(24)
 
 
+def check_conversation_id(conversation_id: str, param: str = "conversation_id") -> None:
+    """400 for an id that cannot be a conversation's (they start with ``conv_``)."""
+    if not conversation_id.startswith("conv_"):
+        raise InvalidParameter(
+            param, f"{conversation_id!r} is not a conversation id (they start with 'conv_')"
+        )
+
+
 def new_item_id(item_type: str) -> str:
     """An OpenAI-style item id: a prefix for the type, then 48 hex digits."""
     return ID_PREFIXES.get(item_type, "item_") + secrets.token_hex(24)
@@ -122,11 +130,12 @@ class ConversationsService:
     async def _conversation(
         self, conversation_id: str, user: User | None, action: str = "read"
     ) -> dict[str, Any]:
+        check_conversation_id(conversation_id)
         row = await self._store.fetch_one(self._table, {"id": conversation_id})
         policy_id = self._policy_id(conversation_id)
         if row is None or not self._access.is_allowed(user, "read", policy_id, _owner(row)):
             raise NotFound(
-                f"conversation {conversation_id!r} not found", code="conversation_not_found"
+                f"Conversation '{conversation_id}' not found.", code="conversation_not_found"
             )
         if action != "read" and not self._access.is_allowed(user, action, policy_id, _owner(row)):
             raise Forbidden(f"you may not {action} conversation {conversation_id!r}")
@@ -230,7 +239,7 @@ class ConversationsService:
         )
         if row is None:
             raise NotFound(
-                f"item {item_id!r} not found in conversation {conversation_id!r}",
+                f"Conversation item '{item_id}' not found in conversation '{conversation_id}'.",
                 code="item_not_found",
                 param=param,
             )

@@ -96,7 +96,7 @@ class PromptsService:
             raise InvalidParameter("prompt_id", "a prompt id starts with 'pmpt_'")
         versions, default = await self._versions(prompt_id)
         if not versions or not self._check(ctx.user, "read", prompt_id, _owner(versions[0])):
-            raise NotFound(f"prompt {prompt_id!r} not found", code="prompt_not_found")
+            raise NotFound(f"Prompt '{prompt_id}' not found.", code="prompt_not_found")
         if action != "read" and not self._check(ctx.user, action, prompt_id, _owner(versions[0])):
             raise Forbidden(f"you may not {action} prompt {prompt_id!r}")
         return versions, default

@@ -20,8 +20,8 @@ from corral.apis.responses.models import (
     TextFormatJsonObject,
     TextFormatJsonSchema,
 )
-from corral.core.conversations import new_item_id, stored_item
-from corral.errors import InvalidParameter, NotFound
+from corral.core.conversations import check_conversation_id, new_item_id, stored_item
+from corral.errors import InvalidParameter, NotFound, ServiceUnavailable
 from corral.providers.inline.responses.builtin.draft import ResponseDraft
 from corral.providers.inline.responses.builtin.files import inline_files, needs_files
 from corral.providers.inline.responses.builtin.loop import Guardrails, LoopSetup
@@ -99,9 +99,10 @@ async def _context(
         return previous
     conversation = request.conversation_id()
     if conversation:
+        check_conversation_id(conversation, "conversation")
         if s.conversations is None:
             raise NotFound(
-                f"conversation {conversation!r} not found", code="conversation_not_found"
+                f"Conversation '{conversation}' not found.", code="conversation_not_found"
             )
         history: list[dict[str, Any]] = await s.conversations.history(conversation, ctx)
         return history
@@ -136,7 +137,7 @@ async def _system_text(
     if request.prompt is None:
         return request.instructions, None
     if s.prompts is None:
-        raise NotFound(f"prompt {request.prompt.id!r} not found", code="prompt_not_found")
+        raise NotFound(f"Prompt '{request.prompt.id}' not found.", code="prompt_not_found")
     version = request.prompt.version
     if isinstance(version, str):
         if not version.isdigit():
@@ -191,7 +192,10 @@ def _guardrails(
     if not ids:
         return None
     if s.safety is None:
-        raise InvalidParameter("guardrails", "guardrails need a safety provider on this server")
+        raise ServiceUnavailable(
+            "guardrails need the safety API, which this server does not run",
+            code="safety_unavailable",
+        )
     for shield_id in ids:
         s.safety.shields.resolve(shield_id, ctx.user)  # 404 when unknown or not readable
     return Guardrails(s.safety, tuple(ids), ctx)

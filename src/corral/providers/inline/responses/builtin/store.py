@@ -162,7 +162,11 @@ class ResponsesStore:
         """A response row the caller may see (404 otherwise, never 403 on read)."""
         row = await self._fetch(response_id)
         if row is None or not self._visible(row, user):
-            raise NotFound(f"response {response_id!r} not found", code="response_not_found")
+            raise NotFound(
+                f"Response '{response_id}' not found. Use 'client.responses.list()' to list "
+                "available Responses.",
+                code="response_not_found",
+            )
         if action != "read" and not self._visible(row, user, action):
             raise Forbidden(f"you may not {action} response {response_id!r}")
         return row
