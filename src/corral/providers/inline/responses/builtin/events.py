@@ -2,9 +2,12 @@
 
 The loop yields `Event`s (a type and its fields) whether or not the client
 streams; only a streamed response frames them, so a plain response pays for
-building a few small dicts and nothing else. Framing numbers the events from 0
-in the order they are sent, and writes each as ``event: <type>`` plus one
-``data:`` line, as OpenAI does (no ``[DONE]`` line: the terminal event ends it).
+building a few small dicts and nothing else. Events refer to the live output
+items (no copies): a consumer must serialise each event before it resumes the
+generator, as `framed` does, since the loop goes on changing those items.
+Framing numbers the events from 0 in the order they are sent, and writes each
+as ``event: <type>`` plus one ``data:`` line, as OpenAI does (no ``[DONE]``
+line: the terminal event ends it).
 """
 
 from __future__ import annotations
@@ -28,25 +31,18 @@ def message_item(item_id: str, status: str = "in_progress") -> dict[str, Any]:
 
 
 def item_added(index: int, item: dict[str, Any]) -> Event:
-    """``response.output_item.added`` (a copy: the item keeps changing)."""
-    return "response.output_item.added", {"output_index": index, "item": _copy(item)}
+    """``response.output_item.added``."""
+    return "response.output_item.added", {"output_index": index, "item": item}
 
 
 def item_done(index: int, item: dict[str, Any]) -> Event:
     """``response.output_item.done``."""
-    return "response.output_item.done", {"output_index": index, "item": _copy(item)}
-
-
-def _copy(item: dict[str, Any]) -> dict[str, Any]:
-    copied = dict(item)
-    if isinstance(copied.get("content"), list):
-        copied["content"] = [dict(p) for p in copied["content"]]
-    return copied
+    return "response.output_item.done", {"output_index": index, "item": item}
 
 
 def part_event(kind: str, item_id: str, index: int, part: dict[str, Any]) -> Event:
     """``response.content_part.added`` / ``.done`` for content part 0."""
-    fields = {"item_id": item_id, "output_index": index, "content_index": 0, "part": dict(part)}
+    fields = {"item_id": item_id, "output_index": index, "content_index": 0, "part": part}
     return f"response.content_part.{kind}", fields
 
 

@@ -73,7 +73,7 @@ class BuiltinResponses:
             self._background[response_id] = (session, task)
             task.add_done_callback(lambda _: self._background.pop(response_id, None))
             if request.stream:
-                return framed(session.follow())
+                return session.follow()
             return shown(session.draft.snapshot(), session.include)
         if request.stream:
             return framed(session.lifecycle())

@@ -21,7 +21,7 @@ from typing import Any
 from corral.errors import CorralError
 from corral.providers.inline.responses.builtin import events as ev
 from corral.providers.inline.responses.builtin.draft import ResponseDraft, shown
-from corral.providers.inline.responses.builtin.events import Event
+from corral.providers.inline.responses.builtin.events import Event, framed
 from corral.providers.inline.responses.builtin.loop import AgentLoop
 from corral.providers.inline.responses.builtin.prepare import Prepared, Services
 
@@ -153,33 +153,46 @@ class Session:
             request_user(self),
             lease_until=time.time() + self.lease_seconds,
         )
-        self.events: asyncio.Queue[Event | None] = asyncio.Queue()
-        return asyncio.get_running_loop().create_task(self._background())
+        self.frames: asyncio.Queue[bytes | None] = asyncio.Queue()
+        queued = ev.response_event("queued", shown(draft.snapshot(), self.include))
+        return asyncio.get_running_loop().create_task(self._background(queued))
 
-    async def _background(self) -> None:
+    async def _background(self, queued: Event) -> None:
         draft, store = self.draft, self.services.store
         draft.status = "in_progress"
         if not await store.finish(draft.snapshot(), only_if="queued"):
-            self.events.put_nowait(None)
+            self.frames.put_nowait(None)
             return  # cancelled before it started
         renew = asyncio.get_running_loop().create_task(self._renew_lease())
         try:
-            async for event in self.lifecycle():
-                self.events.put_nowait(event)
+            if self.streaming:  # framed here: events refer to items the loop goes on changing
+                async for frame in framed(_prefixed(queued, self.lifecycle())):
+                    self.frames.put_nowait(frame)
+            else:
+                async for _ in self.lifecycle():
+                    pass
         finally:
             renew.cancel()
-            self.events.put_nowait(None)
+            self.frames.put_nowait(None)
 
     async def _renew_lease(self) -> None:
         while True:
             await asyncio.sleep(self.lease_seconds / 3)
             await self.services.store.renew(self.draft.id, time.time() + self.lease_seconds)
 
-    async def follow(self) -> AsyncGenerator[Event, None]:
-        """The events of a background response, for a client that streams it."""
-        yield ev.response_event("queued", shown(self.draft.snapshot(), self.include))
-        while (event := await self.events.get()) is not None:
+    async def follow(self) -> AsyncGenerator[bytes, None]:
+        """The framed events of a background response, for a client that streams it."""
+        while (frame := await self.frames.get()) is not None:
+            yield frame
+
+
+async def _prefixed(first: Event, rest: AsyncGenerator[Event, None]) -> AsyncGenerator[Event, None]:
+    yield first
+    try:
+        async for event in rest:
             yield event
+    finally:
+        await rest.aclose()
 
 
 def request_user(session: Session) -> Any:

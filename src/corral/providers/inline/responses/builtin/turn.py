@@ -152,7 +152,7 @@ class Turn:
         self._message = ev.message_item(new_id("msg"))
         self._message_index = len(self.draft.output)
         self.draft.output.append(self._message)
-        out = [ev.item_added(self._message_index, self._message)]
+        out = [ev.item_added(self._message_index, {**self._message, "content": []})]
         if self.judge is None and with_text:
             part = ev.text_part()
             self._message["content"].append(part)
