@@ -153,3 +153,69 @@ def test_documented_quota_form_and_backend_references_load() -> None:
     assert loaded.run.server.quota.period == "minute"  # type: ignore[union-attr]
     lines = errors("version: 2\nserver:\n  quota:\n    kvstore: {backend: nope, namespace: q}\n")
     assert "server.quota.kvstore references backend 'nope'" in lines[0]
+
+
+def test_a_provider_missing_its_api_dependency_is_reported_with_its_line() -> None:
+    text = """version: 2
+providers:
+  vector_io:
+  - provider_id: faiss
+    provider_type: inline::faiss
+    config: {persistence: {backend: kv, namespace: v}}
+storage:
+  backends:
+    kv: {type: kv_sqlite, db_path: /tmp/x.db}
+"""
+    (line,) = errors(text)
+    assert line.startswith("run.yaml:5 providers.vector_io[0].provider_type: inline::faiss needs")
+    assert "inference API, which has no provider" in line
+
+
+def test_a_second_files_provider_is_a_config_error() -> None:
+    text = """version: 2
+providers:
+  files:
+  - {provider_id: a, provider_type: inline::localfs, config: {storage_dir: /tmp/a, metadata_store: {type: sqlite, db_path: /tmp/a.db}}}
+  - {provider_id: b, provider_type: inline::localfs, config: {storage_dir: /tmp/b, metadata_store: {type: sqlite, db_path: /tmp/b.db}}}
+"""
+    (line,) = errors(text)
+    assert line.startswith("run.yaml:5 providers.files[1]: providers.files already has 'a'")
+
+
+def test_a_provider_store_reference_must_name_a_declared_backend() -> None:
+    text = """version: 2
+providers:
+  inference:
+  - {provider_id: main, provider_type: remote::openai-compatible, config: {base_url: http://x/v1}}
+  vector_io:
+  - provider_id: faiss
+    provider_type: inline::faiss
+    config:
+      persistence: {backend: kv_missing, namespace: v}
+"""
+    (line,) = errors(text)
+    assert line.startswith("run.yaml:9 providers.vector_io[0].config.persistence.backend:")
+    assert "kv_missing" in line
+
+
+def test_the_start_order_puts_dependencies_first() -> None:
+    text = """version: 2
+providers:
+  safety:
+  - {provider_id: guard, provider_type: inline::llama-guard, config: {}}
+  vector_io:
+  - provider_id: faiss
+    provider_type: inline::faiss
+    config: {persistence: {backend: kv, namespace: v}}
+  files:
+  - {provider_id: f, provider_type: inline::localfs, config: {storage_dir: /tmp/f, metadata_store: {type: sqlite, db_path: /tmp/f.db}}}
+  inference:
+  - {provider_id: main, provider_type: remote::openai-compatible, config: {base_url: http://x/v1}}
+storage:
+  backends:
+    kv: {type: kv_sqlite, db_path: /tmp/x.db}
+"""
+    order = load(text).api_order
+    assert order.index("inference") < order.index("safety")
+    assert order.index("inference") < order.index("vector_io")
+    assert order.index("files") < order.index("vector_io")

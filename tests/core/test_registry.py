@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from corral.apis.spec import Api
 from corral.core.registry import ProviderRegistryError, load_provider_registry
-from corral.core.spec import Api
 
 PLUGIN = '''
 from corral.config.base import ConfigModel
-from corral.core.spec import Api, ProviderSpec
+from corral.apis.spec import Api, ProviderSpec
 
 class Config(ConfigModel):
     """A plugin's config."""

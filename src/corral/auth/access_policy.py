@@ -18,8 +18,8 @@ from typing import Literal
 
 from corral.apis.context import User
 from corral.apis.resources import Owner
-from corral.auth.conditions import Condition, parse_conditions
 from corral.config.auth import AccessRule
+from corral.config.conditions import Condition, parse_conditions
 
 log = logging.getLogger("corral.access")
 

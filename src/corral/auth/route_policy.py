@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corral.apis.context import User
-from corral.auth.conditions import Condition, parse_conditions
 from corral.config.auth import RouteRule
+from corral.config.conditions import Condition, parse_conditions
 
 log = logging.getLogger("corral.route_policy")
 

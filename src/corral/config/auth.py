@@ -156,7 +156,7 @@ class AccessScope(ConfigModel):
 
 
 def _check_conditions(rule: AccessRule | RouteRule, user_only: bool) -> None:
-    from corral.auth.conditions import parse_conditions
+    from corral.config.conditions import parse_conditions
 
     for value in (rule.when, rule.unless):
         for condition in parse_conditions(value):

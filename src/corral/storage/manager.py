@@ -13,18 +13,17 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from corral.apis.spec import KVRef, SqlRef
+from corral.apis.storage import KVStore, SqlStore
 from corral.config.storage import (
     KVMongoDBBackend,
     KVPostgresBackend,
     KVRedisBackend,
-    KVReference,
     KVSqliteBackend,
     SqlPostgresBackend,
-    SqlReference,
     SqlSqliteBackend,
     StorageConfig,
 )
-from corral.storage.api import KVStore, SqlStore
 from corral.storage.kv_sqlite import SqliteKVBackend, sqlite_path
 from corral.storage.sql_store import SqlBackend
 
@@ -88,7 +87,7 @@ class StorageManager:
             )
         raise StorageStartupError(f"backend {name!r}: unsupported type {config.type!r}")
 
-    def kv(self, ref: KVReference) -> KVStore:
+    def kv(self, ref: KVRef) -> KVStore:
         """A KV store on a declared backend, isolated by the reference's namespace."""
         backend = self._backends.get(ref.backend)
         if backend is None or not hasattr(backend, "store") or isinstance(backend, SqlBackend):
@@ -96,7 +95,7 @@ class StorageManager:
         store: KVStore = backend.store(ref.namespace)
         return store
 
-    def sql(self, ref: SqlReference) -> SqlStore:
+    def sql(self, ref: SqlRef) -> SqlStore:
         """A SQL store on a declared backend for the reference's table."""
         backend = self._backends.get(ref.backend)
         if not isinstance(backend, SqlBackend):

@@ -17,8 +17,8 @@ from corral.apis.inference.models import (
     EmbeddingsRequest,
     StoredCompletionList,
 )
-from corral.core.routers.inference import InferenceRouter
-from corral.core.spec import Api
+from corral.apis.spec import Api
+from corral.core.routers.inference import INFERENCE, InferenceRouter
 from corral.core.stack import Stack
 from corral.errors import InvalidParameter, InvalidRequest, NotFound
 from corral.server.context import request_context
@@ -70,8 +70,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
     limit = stack.run.server.max_request_body_bytes
 
     def router() -> InferenceRouter:
-        found: InferenceRouter = stack.routers[Api.inference]
-        return found
+        return stack.routers.require(INFERENCE)
 
     async def chat(request: Request) -> Response:
         body = check_chat(await read_json(request, limit))

@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corral.core.spec import Api, ProviderDeps, ProviderSpec, ProviderStartupError
+from corral.apis.spec import Api, ProviderDeps, ProviderSpec, ProviderStartupError
 from corral.providers.inline.inference.llama_cpp.config import GGUFModel, LlamaCppConfig
 from corral.providers.inline.packaged_models import PackagedFile, require_module
 
