@@ -155,6 +155,65 @@ def test_documented_quota_form_and_backend_references_load() -> None:
     assert "server.quota.kvstore references backend 'nope'" in lines[0]
 
 
+SEED_AUTH = """version: 2
+providers:
+  inference:
+  - provider_id: ${env.OLLAMA_URL:+ollama}
+    provider_type: remote::ollama
+    config: {url: "${env.OLLAMA_URL}"}
+  - {provider_id: main, provider_type: remote::openai-compatible, config: {base_url: http://x/v1}}
+  safety:
+  - provider_id: ${env.BEDROCK_GUARD:+bedrock}
+    provider_type: remote::bedrock
+    config: {region_name: "${env.AWS_REGION}"}
+models:
+- {model_id: "${env.OLLAMA_MODEL}", provider_id: "${env.OLLAMA_URL:+ollama}"}
+- {model_id: kept, provider_id: main}
+shields:
+- {shield_id: "${env.BEDROCK_GUARD:+guard}", provider_id: bedrock, provider_shield_id: "${env.GUARD_ID}"}
+server:
+  auth:
+    provider_config:
+      type: ${env.AUTH_PROVIDER:+oauth2_token}
+      audience: "llama-stack"
+      jwks:
+        uri: ${env.KEYCLOAK_URL}/realms/llamastack/protocol/openid-connect/certs
+      issuer: ${env.KEYCLOAK_URL}/realms/llamastack
+    route_policy:
+    - forbid: {paths: "/v1/files*"}
+    - permit: {paths: "*"}
+"""
+
+
+def test_a_block_switched_off_by_its_type_or_id_demands_none_of_its_variables() -> None:
+    """The documented conditional auth starts with neither variable set (seed 003)."""
+    loaded = load(SEED_AUTH)
+    auth = loaded.run.server.auth
+    assert auth is not None and auth.provider_config is None
+    assert len(auth.route_policy) == 2
+    assert [p.entry.provider_id for p in loaded.providers] == ["main"]
+    assert [m.model_id for m in loaded.run.all_models()] == ["kept"]
+    assert loaded.run.all_shields() == []
+
+
+def test_a_switched_on_block_still_demands_its_variables() -> None:
+    lines = errors(SEED_AUTH, AUTH_PROVIDER="1", OLLAMA_URL="http://o:11434")
+    assert any(
+        "server.auth.provider_config.jwks.uri" in ln and "KEYCLOAK_URL" in ln for ln in lines
+    )
+    assert any("models[0].model_id" in ln and "OLLAMA_MODEL" in ln for ln in lines)
+    loaded = load(
+        SEED_AUTH,
+        AUTH_PROVIDER="1",
+        KEYCLOAK_URL="http://kc",
+        OLLAMA_URL="http://o",
+        OLLAMA_MODEL="m",
+    )
+    auth = loaded.run.server.auth
+    assert auth is not None and auth.provider_config is not None
+    assert [p.entry.provider_id for p in loaded.providers] == ["ollama", "main"]
+
+
 def test_a_provider_missing_its_api_dependency_is_reported_with_its_line() -> None:
     text = """version: 2
 providers:
