@@ -111,16 +111,6 @@ def test_attack_table_is_401_every_time(server: RunningServer, stubs: IdentitySt
     assert "Traceback" not in server.log()
 
 
-def test_key_rotation_is_picked_up_without_restart(
-    server: RunningServer, stubs: IdentityStubs
-) -> None:
-    assert get_models(server, stubs.mint("alice")).status_code == 200
-    new_key = rsa_key("k3")
-    stubs.keys.append(new_key)
-    time.sleep(10.5)  # unknown kids trigger a refetch at most every 10 s
-    assert get_models(server, stubs.mint("alice", key=new_key)).status_code == 200
-
-
 def test_introspection_for_opaque_tokens(stubs: IdentityStubs, tmp_path: Path) -> None:
     stubs.introspection["opaque-good"] = {
         "active": True,
