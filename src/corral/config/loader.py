@@ -86,7 +86,8 @@ def load_sourced(
     """Validate already-parsed YAML data."""
     source, lines = sourced.source, sourced.lines
     if not isinstance(sourced.data, dict):
-        raise ConfigError.single(source, "the run config must be a YAML mapping", "")
+        error = ConfigError.single(source, "the run config must be a YAML mapping", "")
+        raise error.with_lines(lines)
     early = legacy_issues(sourced.data)
     data, env_issues = substitute_env(sourced.data, env)
     early += env_issues
