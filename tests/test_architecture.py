@@ -74,8 +74,8 @@ def test_the_layering_check_sees_a_violation(tmp_path: Path) -> None:
     assert LAYERS.index(_layer(names[0])) > LAYERS.index("config")
 
 
-def _subclasses(cls: type) -> list[type]:
-    out = []
+def _subclasses(cls: type[ConfigModel]) -> list[type[ConfigModel]]:
+    out: list[type[ConfigModel]] = []
     for sub in cls.__subclasses__():
         out += [sub, *_subclasses(sub)]
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from tests.auth.conftest import config_with_auth
 from tests.fixtures.identity_stubs import IdentityStubs
 from tests.fixtures.server import RunningServer, run_server
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 USERS = {
     "t-user1": {"principal": "user-1", "access_attributes": {"roles": ["user"]}},
@@ -40,14 +44,16 @@ def serve(stubs: IdentityStubs, tmp_path: Path) -> Iterator[object]:
     yield start
 
 
-def call(server: RunningServer, method: str, path: str, token: str, **kw: object) -> httpx.Response:
+def call(
+    server: RunningServer, method: str, path: str, token: str, json: Any = None
+) -> httpx.Response:
     return httpx.request(
         method,
         f"{server.base_url}{path}",
         headers={"Authorization": f"Bearer {token}"},
         timeout=30,
-        **kw,
-    )  # type: ignore[arg-type]
+        json=json,
+    )
 
 
 def ids(server: RunningServer, token: str) -> set[str]:
@@ -202,8 +208,8 @@ def test_invalid_policy_regex_is_a_config_error_for_validate_and_run(
 
 
 def test_default_policy_shares_config_models_and_keeps_created_ones_private(
-    serve, stubs: IdentityStubs, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    stubs: IdentityStubs, tmp_path: Path
+) -> None:
     auth = f"""    provider_config: {{type: custom, endpoint: "{stubs.url}/validate"}}
 """
     stubs.custom_users.update({token: {**user, "message": "ok"} for token, user in USERS.items()})

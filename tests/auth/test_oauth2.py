@@ -17,6 +17,9 @@ from tests.auth.conftest import config_with_auth
 from tests.fixtures.identity_stubs import AUDIENCE, ISSUER, IdentityStubs, rsa_key
 from tests.fixtures.server import RunningServer, run_server
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def server(
@@ -37,7 +40,7 @@ def server(
 
 
 def get_models(server: RunningServer, token: str | None, scheme: str = "Bearer") -> httpx.Response:
-    headers = {"Authorization": f"{scheme} {token}".encode("latin-1")} if token is not None else {}
+    headers = {b"Authorization": f"{scheme} {token}".encode("latin-1")} if token is not None else {}
     return httpx.get(f"{server.base_url}/v1/models", headers=headers)
 
 

@@ -18,6 +18,9 @@ from tests.fixtures.identity_stubs import AUDIENCE, ISSUER, IdentityStubs, rsa_k
 from tests.fixtures.polling import FakeClock, wait_until
 from tests.fixtures.server import RunningServer, run_server
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def get_models(server: RunningServer, token: str) -> httpx.Response:
     return httpx.get(

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.auth.conftest import config_with_auth
 from tests.auth.test_access_policy import USERS
 from tests.fixtures.identity_stubs import IdentityStubs
 from tests.fixtures.server import RunningServer, run_server
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 
 def status(server: RunningServer, path: str, token: str | None = None, method: str = "GET") -> int:

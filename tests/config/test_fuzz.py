@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,9 @@ from corral.config.envsubst import substitute_env
 from corral.config.issues import ConfigError
 from corral.config.loader import load_config
 from corral.core.registry import load_provider_registry
+
+#: Hundreds of generated configs: run with the whole suite, not the quick loop.
+pytestmark = pytest.mark.slow
 
 REGISTRY = load_provider_registry(plugins=False)
 LINE = re.compile(r"^run\.yaml:\d+ ")

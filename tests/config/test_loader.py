@@ -274,7 +274,7 @@ storage:
   backends:
     kv: {type: kv_sqlite, db_path: /tmp/x.db}
 """
-    order = load(text).api_order
+    order = [str(api) for api in load(text).api_order]
     assert order.index("inference") < order.index("safety")
     assert order.index("inference") < order.index("vector_io")
     assert order.index("files") < order.index("vector_io")

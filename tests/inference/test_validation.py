@@ -16,6 +16,9 @@ from corral.server.validation import BodyShape
 from tests.fixtures.fake_openai import RunningFake
 from tests.fixtures.server import RunningServer
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 USER = {"role": "user", "content": "hi"}
 
 

@@ -21,6 +21,9 @@ from tests.fixtures.polling import wait_until
 from tests.fixtures.server import RunningServer, run_server
 from tests.providers.conftest import CHAT, EMBED
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def config(marker: Path) -> str:
     return f"""
@@ -54,7 +57,6 @@ def health(server: RunningServer) -> dict[str, Any]:
     return providers
 
 
-@pytest.mark.slow
 def test_the_server_answers_while_the_runtime_builds_and_chat_follows(tmp_path: Path) -> None:
     marker = tmp_path / "build"
     marker.write_text(f"building {tmp_path / 'build.log'}\n")
@@ -75,7 +77,6 @@ def test_the_server_answers_while_the_runtime_builds_and_chat_follows(tmp_path: 
         assert httpx.get(f"{server.base_url}/v1/health").json()["status"] == "OK"
 
 
-@pytest.mark.slow
 def test_a_failed_build_is_reported_with_its_log(tmp_path: Path) -> None:
     marker = tmp_path / "build"
     marker.write_text(f"building {tmp_path / 'build.log'}\n")

@@ -25,6 +25,9 @@ import pytest
 from tests.fixtures.server import RunningServer, run_server
 from tests.server.test_serving import _cert, _write
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def _completion(model: str) -> bytes:
     return orjson.dumps(
