@@ -38,6 +38,7 @@ READY_TIMEOUT_S = 90
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Every phase; returns the results document."""
     sides = ["direct", "corral"] + (["llama-stack"] if args.compare else [])
+    sides += ["baseline"] if args.baseline else []
     llama = targets.ensure_llama_stack(args.llama_stack_python) if args.compare else None
     results: dict[str, Any] = {
         "machine": report.machine(),
@@ -60,7 +61,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for variant in ["plain", *args.variants]:
             try:
                 with ExitStack() as servers:
-                    urls = start_servers(servers, upstream, work, variant, llama, results)
+                    urls = start_servers(
+                        servers, upstream, work, variant, llama, results, args.baseline
+                    )
                     run_variant(args, results, variant, upstream, urls)
             finally:
                 if variant.endswith("redis"):
@@ -75,13 +78,17 @@ def start_servers(
     variant: str,
     llama: Path | None,
     results: dict[str, Any],
+    baseline: Path | None = None,
 ) -> dict[str, tuple[str, int]]:
     """Start corral (and llama-stack) one after the other; record cold start and idle RSS."""
     urls: dict[str, tuple[str, int]] = {}
-    for name in ["corral"] + (["llama-stack"] if llama else []):
+    names = ["corral"] + (["llama-stack"] if llama else []) + (["baseline"] if baseline else [])
+    for name in names:
         port = procs.free_port()
         if llama is not None and name == "llama-stack":
             target = targets.llama_stack_target(llama, upstream, work, variant, port)
+        elif baseline is not None and name == "baseline":
+            target = targets.corral_target(upstream, work, variant, port, source=baseline)
         else:
             target = targets.corral_target(upstream, work, variant, port)
         log = work / f"{name}-{targets.slug(variant)}.log"
@@ -205,6 +212,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="also install (once, cached in benchmarks/.work/) and measure llama-stack 0.7.3",
     )
     parser.add_argument("--llama-stack-python", help="the Python 3.12 to build its venv with")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="A/B: also run the corral of another source tree (e.g. `git worktree add` or "
+        "`git archive` of the commit before a change), interleaved with this one",
+    )
     parser.add_argument("--json", default=str(HERE / "results" / "latest.json"))
     parser.add_argument(
         "--update-docs", action="store_true", help="write the table into docs/performance.md"

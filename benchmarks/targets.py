@@ -68,19 +68,27 @@ def slug(variant: str) -> str:
 # --- corral ----------------------------------------------------------------------------------
 
 
-def corral_target(upstream: str, work: Path, variant: str, port: int) -> Target:
-    """corral serving `variant` on `port`, data files under `work`."""
-    path = work / f"corral-{slug(variant)}.yaml"
-    path.write_text(corral_config(upstream, work, variant))
+def corral_target(
+    upstream: str, work: Path, variant: str, port: int, source: Path | None = None
+) -> Target:
+    """corral serving `variant` on `port`, data files under `work`.
+
+    With `source` (another checkout), that tree's ``src`` is imported instead of
+    the installed corral: the A/B baseline of ``--baseline``.
+    """
+    name = "corral" if source is None else "baseline"
+    path = work / f"{name}-{slug(variant)}.yaml"
+    path.write_text(corral_config(upstream, work, variant, name))
     args = [sys.executable, "-m", "corral", "run", str(path), "--port", str(port)]
-    return Target("corral", [*args, "--log-level", "warning"], {})
+    env = {} if source is None else {"PYTHONPATH": str(source.resolve() / "src")}
+    return Target(name, [*args, "--log-level", "warning"], env)
 
 
-def corral_config(upstream: str, work: Path, variant: str) -> str:
-    """corral's run config for one variant."""
+def corral_config(upstream: str, work: Path, variant: str, name: str = "corral") -> str:
+    """corral's run config for one variant (`name` keeps two corrals' files apart)."""
     redis = variant.endswith("redis")
-    backends = f"""    kv_default: {{type: kv_sqlite, db_path: "{work}/corral-kv.db"}}
-    sql_default: {{type: sql_sqlite, db_path: "{work}/corral-sql.db"}}
+    backends = f"""    kv_default: {{type: kv_sqlite, db_path: "{work}/{name}-kv.db"}}
+    sql_default: {{type: sql_sqlite, db_path: "{work}/{name}-sql.db"}}
 """
     if redis:
         backends += "    kv_redis: {type: kv_redis, host: 127.0.0.1, port: 6379}\n"
@@ -103,9 +111,9 @@ models:
     if variant == "plain":
         return text
     store = (
-        f'{{backend: kv_redis, namespace: "{redis_namespace(work, "corral")}"}}'
+        f'{{backend: kv_redis, namespace: "{redis_namespace(work, name)}"}}'
         if redis
-        else f'{{type: sqlite, db_path: "{work}/corral-quota.db"}}'
+        else f'{{type: sqlite, db_path: "{work}/{name}-quota.db"}}'
     )
     return (
         text

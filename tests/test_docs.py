@@ -7,6 +7,7 @@ from pathlib import Path
 
 from corral.cli.docs import all_pages, reachable_models
 from corral.config.auth import AuthConfig
+from corral.config.base import ConfigModel
 from corral.config.run import RunConfig
 from corral.core.registry import load_provider_registry
 
@@ -41,7 +42,9 @@ def test_every_provider_has_a_page_and_an_example() -> None:
         kind, name = entry.spec.provider_type.split("::")
         page = ROOT / "docs" / "providers" / f"{kind}-{entry.spec.api}-{name}.md"
         assert page.exists(), page
-        assert entry.spec.config.sample_config(), f"{entry.spec.provider_type} has no sample_config"
+        config = entry.spec.config
+        assert issubclass(config, ConfigModel), entry.spec.provider_type
+        assert config.sample_config(), f"{entry.spec.provider_type} has no sample_config"
 
 
 def test_markdown_links_resolve() -> None:

@@ -18,6 +18,7 @@ Nothing else writes an error body.
     ├── ClientDisconnected (499, client_closed_request; nobody receives it: it ends the work)
     ├── QuotaExceeded (429, rate_limit_error; Retry-After)
     ├── ServiceUnavailable (503, service_unavailable; optional Retry-After)
+    │   └── IdentityProviderUnavailable (503; Retry-After: the token was not judged)
     ├── UpstreamError (502, upstream_error; keeps the upstream status as a field)
     │   └── UpstreamRateLimited (429, rate_limit_error; Retry-After from upstream)
     └── UpstreamTimeout (504, upstream_timeout)
@@ -159,6 +160,21 @@ class ServiceUnavailable(CorralError):
     ) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         super().__init__(message, code=code, headers=headers)
+
+
+class IdentityProviderUnavailable(ServiceUnavailable):
+    """The identity provider could not be asked (down, timing out, answering 5xx or 429).
+
+    The token was not judged, so the client is not told its credentials are bad
+    (401): it is told to come back (503 with Retry-After).
+    """
+
+    code = "identity_provider_unavailable"
+    #: Seconds a client is asked to wait before retrying.
+    RETRY_AFTER = 5
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retry_after=self.RETRY_AFTER)
 
 
 class UpstreamError(CorralError):

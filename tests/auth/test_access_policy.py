@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -11,6 +13,9 @@ import pytest
 from tests.auth.conftest import config_with_auth
 from tests.fixtures.identity_stubs import IdentityStubs
 from tests.fixtures.server import RunningServer, run_server
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 USERS = {
     "t-user1": {"principal": "user-1", "access_attributes": {"roles": ["user"]}},
@@ -39,14 +44,16 @@ def serve(stubs: IdentityStubs, tmp_path: Path) -> Iterator[object]:
     yield start
 
 
-def call(server: RunningServer, method: str, path: str, token: str, **kw: object) -> httpx.Response:
+def call(
+    server: RunningServer, method: str, path: str, token: str, json: Any = None
+) -> httpx.Response:
     return httpx.request(
         method,
         f"{server.base_url}{path}",
         headers={"Authorization": f"Bearer {token}"},
         timeout=30,
-        **kw,
-    )  # type: ignore[arg-type]
+        json=json,
+    )
 
 
 def ids(server: RunningServer, token: str) -> set[str]:
@@ -151,17 +158,58 @@ def test_regex_rules(serve) -> None:  # type: ignore[no-untyped-def]
       when: user with developer in roles
     - permit: {actions: [read], resource: "regex:model::.*-3\\.\\d+-.*"}
       when: user with user in roles
-    - permit: {actions: [read], resource: "regex:model::(unclosed"}
 """
     with serve(policy) as server:
         assert ids(server, "t-dev") == {"up/llama-3-2-3b", "up/mistral-7b"}
         assert ids(server, "t-user1") == {"up/gpt-3.5-turbo"}
-        assert "invalid regex" in server.log()
+
+
+@pytest.mark.parametrize(
+    ("rules", "where"),
+    [
+        (
+            '    access_policy:\n    - forbid: {actions: [read], resource: "regex:model::(gpt"}\n',
+            "server.auth.access_policy[0].forbid.resource",
+        ),
+        (
+            '    route_policy:\n    - forbid: {paths: ["/v1/files", "regex:/v1/(admin"]}\n'
+            '    - permit: {paths: "*"}\n',
+            "server.auth.route_policy[0].forbid.paths",
+        ),
+    ],
+)
+def test_invalid_policy_regex_is_a_config_error_for_validate_and_run(
+    stubs: IdentityStubs, tmp_path: Path, rules: str, where: str
+) -> None:
+    """A forbid rule whose regex cannot compile would forbid nothing: refuse the config."""
+    import subprocess
+
+    from tests.fixtures.server import corral_command
+
+    path = tmp_path / "bad.yaml"
+    auth = f"""    provider_config: {{type: custom, endpoint: "{stubs.url}/validate"}}\n"""
+    path.write_text(config_with_auth(auth + rules))
+    lines = path.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "regex:" in text)
+    env = {**os.environ, "SQLITE_STORE_DIR": str(tmp_path)}
+    for args in (("config", "validate", str(path)), ("run", str(path), "--port", "9")):
+        result = subprocess.run(
+            corral_command(*args), capture_output=True, text=True, env=env, timeout=60
+        )
+        assert result.returncode == 2, args
+        assert (
+            f"bad.yaml:{line} {where}" in result.stderr
+            and "invalid regular expression" in result.stderr
+        ), (
+            args,
+            result.stderr,
+        )
+        assert "Traceback" not in result.stderr
 
 
 def test_default_policy_shares_config_models_and_keeps_created_ones_private(
-    serve, stubs: IdentityStubs, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    stubs: IdentityStubs, tmp_path: Path
+) -> None:
     auth = f"""    provider_config: {{type: custom, endpoint: "{stubs.url}/validate"}}
 """
     stubs.custom_users.update({token: {**user, "message": "ok"} for token, user in USERS.items()})

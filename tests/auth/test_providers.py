@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.auth.conftest import config_with_auth
 from tests.fixtures.identity_stubs import IdentityStubs
 from tests.fixtures.server import run_server
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 
 def explain_me(base_url: str, token: str) -> httpx.Response:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.auth.conftest import config_with_auth
 from tests.auth.test_access_policy import USERS
 from tests.fixtures.identity_stubs import IdentityStubs
 from tests.fixtures.server import RunningServer, run_server
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 
 def status(server: RunningServer, path: str, token: str | None = None, method: str = "GET") -> int:
@@ -114,3 +118,30 @@ def test_example_5_route_and_resource_policies_together(
         assert chat("up/llama-3-2-3b", "t-dev") == 502  # both checks passed; the upstream is down
         assert chat("up/mistral-7b", "t-dev") == 404  # resource-level denial
         assert chat("up/llama-3-2-3b", "t-user1") == 403  # route-level denial
+
+
+def test_documented_conditional_auth_starts_with_route_policy_and_a_disabled_provider(
+    tmp_path: Path,
+) -> None:
+    """Seed 003's example with AUTH_PROVIDER and KEYCLOAK_URL unset: no auth, the policy applies."""
+    auth = """    provider_config:
+      type: ${env.AUTH_PROVIDER:+oauth2_token}
+      audience: "llama-stack"
+      jwks:
+        uri: ${env.KEYCLOAK_URL}/realms/llamastack/protocol/openid-connect/certs
+      issuer: ${env.KEYCLOAK_URL}/realms/llamastack
+    route_policy:
+    - forbid: {paths: "/v1/files*"}
+    - permit: {paths: "*"}
+"""
+    disabled = """  - provider_id: ${env.OLLAMA_URL:+ollama}
+    provider_type: remote::ollama
+    config: {url: "${env.OLLAMA_URL}"}
+"""
+    config = config_with_auth(auth).replace("  inference:\n", "  inference:\n" + disabled, 1)
+    env = {"AUTH_PROVIDER": "", "KEYCLOAK_URL": "", "OLLAMA_URL": ""}
+    with run_server(config, tmp_path, env=env) as server:
+        assert status(server, "/v1/models") == 200  # no token needed: authentication is off
+        assert status(server, "/v1/files") == 403
+        log = server.log()
+        assert "KEYCLOAK_URL" not in log and "OLLAMA_URL" not in log

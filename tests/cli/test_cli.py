@@ -6,7 +6,12 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures.server import corral_command
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 
 def corral(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -123,9 +123,10 @@ def test_agents_is_the_older_name_of_responses() -> None:
     loaded = load(
         "version: 2\napis: [agents]\nproviders:\n  agents:\n"
         "  - {provider_id: b, provider_type: inline::meta-reference, config: {}}\n"
+        "  inference:\n  - {provider_id: o, provider_type: remote::ollama}\n"
     )
-    (instance,) = loaded.providers
-    assert instance.api == "responses" and instance.provider.spec.provider_type == "inline::builtin"
+    instance = next(p for p in loaded.providers if p.api == "responses")
+    assert instance.provider.spec.provider_type == "inline::builtin"
     assert any(
         "providers.agents is the older name of providers.responses" in w for w in loaded.warnings
     )
@@ -166,3 +167,128 @@ def test_documented_quota_form_and_backend_references_load() -> None:
     assert loaded.run.server.quota.period == "minute"  # type: ignore[union-attr]
     lines = errors("version: 2\nserver:\n  quota:\n    kvstore: {backend: nope, namespace: q}\n")
     assert "server.quota.kvstore references backend 'nope'" in lines[0]
+
+
+SEED_AUTH = """version: 2
+providers:
+  inference:
+  - provider_id: ${env.OLLAMA_URL:+ollama}
+    provider_type: remote::ollama
+    config: {url: "${env.OLLAMA_URL}"}
+  - {provider_id: main, provider_type: remote::openai-compatible, config: {base_url: http://x/v1}}
+  safety:
+  - provider_id: ${env.BEDROCK_GUARD:+bedrock}
+    provider_type: remote::bedrock
+    config: {region_name: "${env.AWS_REGION}"}
+models:
+- {model_id: "${env.OLLAMA_MODEL}", provider_id: "${env.OLLAMA_URL:+ollama}"}
+- {model_id: kept, provider_id: main}
+shields:
+- {shield_id: "${env.BEDROCK_GUARD:+guard}", provider_id: bedrock, provider_shield_id: "${env.GUARD_ID}"}
+server:
+  auth:
+    provider_config:
+      type: ${env.AUTH_PROVIDER:+oauth2_token}
+      audience: "llama-stack"
+      jwks:
+        uri: ${env.KEYCLOAK_URL}/realms/llamastack/protocol/openid-connect/certs
+      issuer: ${env.KEYCLOAK_URL}/realms/llamastack
+    route_policy:
+    - forbid: {paths: "/v1/files*"}
+    - permit: {paths: "*"}
+"""
+
+
+def test_a_block_switched_off_by_its_type_or_id_demands_none_of_its_variables() -> None:
+    """The documented conditional auth starts with neither variable set (seed 003)."""
+    loaded = load(SEED_AUTH)
+    auth = loaded.run.server.auth
+    assert auth is not None and auth.provider_config is None
+    assert len(auth.route_policy) == 2
+    assert [p.entry.provider_id for p in loaded.providers] == ["main"]
+    assert [m.model_id for m in loaded.run.all_models()] == ["kept"]
+    assert loaded.run.all_shields() == []
+
+
+def test_a_switched_on_block_still_demands_its_variables() -> None:
+    lines = errors(SEED_AUTH, AUTH_PROVIDER="1", OLLAMA_URL="http://o:11434")
+    assert any(
+        "server.auth.provider_config.jwks.uri" in ln and "KEYCLOAK_URL" in ln for ln in lines
+    )
+    assert any("models[0].model_id" in ln and "OLLAMA_MODEL" in ln for ln in lines)
+    loaded = load(
+        SEED_AUTH,
+        AUTH_PROVIDER="1",
+        KEYCLOAK_URL="http://kc",
+        OLLAMA_URL="http://o",
+        OLLAMA_MODEL="m",
+    )
+    auth = loaded.run.server.auth
+    assert auth is not None and auth.provider_config is not None
+    assert [p.entry.provider_id for p in loaded.providers] == ["ollama", "main"]
+
+
+def test_a_provider_missing_its_api_dependency_is_reported_with_its_line() -> None:
+    text = """version: 2
+providers:
+  vector_io:
+  - provider_id: faiss
+    provider_type: inline::faiss
+    config: {persistence: {backend: kv, namespace: v}}
+storage:
+  backends:
+    kv: {type: kv_sqlite, db_path: /tmp/x.db}
+"""
+    (line,) = errors(text)
+    assert line.startswith("run.yaml:5 providers.vector_io[0].provider_type: inline::faiss needs")
+    assert "inference API, which has no provider" in line
+
+
+def test_a_second_files_provider_is_a_config_error() -> None:
+    text = """version: 2
+providers:
+  files:
+  - {provider_id: a, provider_type: inline::localfs, config: {storage_dir: /tmp/a, metadata_store: {type: sqlite, db_path: /tmp/a.db}}}
+  - {provider_id: b, provider_type: inline::localfs, config: {storage_dir: /tmp/b, metadata_store: {type: sqlite, db_path: /tmp/b.db}}}
+"""
+    (line,) = errors(text)
+    assert line.startswith("run.yaml:5 providers.files[1]: providers.files already has 'a'")
+
+
+def test_a_provider_store_reference_must_name_a_declared_backend() -> None:
+    text = """version: 2
+providers:
+  inference:
+  - {provider_id: main, provider_type: remote::openai-compatible, config: {base_url: http://x/v1}}
+  vector_io:
+  - provider_id: faiss
+    provider_type: inline::faiss
+    config:
+      persistence: {backend: kv_missing, namespace: v}
+"""
+    (line,) = errors(text)
+    assert line.startswith("run.yaml:9 providers.vector_io[0].config.persistence.backend:")
+    assert "kv_missing" in line
+
+
+def test_the_start_order_puts_dependencies_first() -> None:
+    text = """version: 2
+providers:
+  safety:
+  - {provider_id: guard, provider_type: inline::llama-guard, config: {}}
+  vector_io:
+  - provider_id: faiss
+    provider_type: inline::faiss
+    config: {persistence: {backend: kv, namespace: v}}
+  files:
+  - {provider_id: f, provider_type: inline::localfs, config: {storage_dir: /tmp/f, metadata_store: {type: sqlite, db_path: /tmp/f.db}}}
+  inference:
+  - {provider_id: main, provider_type: remote::openai-compatible, config: {base_url: http://x/v1}}
+storage:
+  backends:
+    kv: {type: kv_sqlite, db_path: /tmp/x.db}
+"""
+    order = [str(api) for api in load(text).api_order]
+    assert order.index("inference") < order.index("safety")
+    assert order.index("inference") < order.index("vector_io")
+    assert order.index("files") < order.index("vector_io")

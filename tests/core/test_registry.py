@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from corral.apis.spec import Api
 from corral.core.registry import ProviderRegistryError, load_provider_registry
-from corral.core.spec import Api
 
 PLUGIN = '''
 from corral.config.base import ConfigModel
-from corral.core.spec import Api, ProviderSpec
+from corral.apis.spec import Api, ProviderSpec
 
 class Config(ConfigModel):
     """A plugin's config."""
@@ -25,7 +26,7 @@ async def create(config, deps):
 
 
 @pytest.fixture
-def plugin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def plugin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.syspath_prepend(str(tmp_path))
     yield tmp_path
     for name in [m for m in sys.modules if m.startswith("corral_test_plugin")]:

@@ -13,9 +13,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 import openai
+import pytest
 import yaml
 
 from tests.fixtures.server import corral_command, run_server
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 REMOTE_VARS = ("OLLAMA_URL", "VLLM_URL", "OPENAI_API_KEY", "TOGETHER_API_KEY", "FIREWORKS_API_KEY")
 

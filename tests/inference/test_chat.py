@@ -12,6 +12,9 @@ import pytest
 from tests.fixtures.fake_openai import RunningFake
 from tests.fixtures.server import RunningServer
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def test_models_list_shape_and_lookup(client: openai.OpenAI, server: RunningServer) -> None:
     ids = {m.id for m in client.models.list()}

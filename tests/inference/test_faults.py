@@ -11,6 +11,9 @@ import pytest
 from tests.fixtures.fake_openai import RunningFake
 from tests.fixtures.server import RunningServer
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 MESSAGES = [{"role": "user", "content": "x"}]
 
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
+import pytest
 
 from tests.fixtures.fake_openai import RunningFake
 from tests.fixtures.server import run_server
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 
 def test_model_registered_over_http_survives_restart(
@@ -62,7 +67,7 @@ def test_stored_completions_list_and_survive_restart(
         ):
             streamed_id = chunk.id
         deadline = time.monotonic() + 5
-        listed: dict = {}
+        listed: dict[str, Any] = {}
         while time.monotonic() < deadline:
             listed = httpx.get(f"{server.base_url}/v1/chat/completions").json()
             if len(listed["data"]) >= 2:

@@ -10,11 +10,15 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from tests.fixtures.server import RunningServer
 from tests.providers.conftest import CHAT
 
-HELLO = [{"role": "user", "content": "Say hello to Ada."}]
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
+HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Say hello to Ada."}]
 #: SmolLM2's end-of-turn token; a large negative bias keeps the model talking until max_tokens.
 NO_END = {"2": -100}
 
@@ -51,10 +55,19 @@ def test_max_tokens_is_honoured_exactly(client: openai.OpenAI) -> None:
 
 
 def test_stream_joins_to_the_non_streamed_answer(client: openai.OpenAI) -> None:
-    args = {"model": CHAT, "messages": HELLO, "max_tokens": 16, "temperature": 0, "seed": 7}
-    whole = client.chat.completions.create(**args)  # type: ignore[call-overload]
+    whole = client.chat.completions.create(
+        model=CHAT, messages=HELLO, max_tokens=16, temperature=0, seed=7
+    )
     chunks = list(
-        client.chat.completions.create(**args, stream=True, stream_options={"include_usage": True})
+        client.chat.completions.create(
+            model=CHAT,
+            messages=HELLO,
+            max_tokens=16,
+            temperature=0,
+            seed=7,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
     )
     assert chunks[0].choices[0].delta.role == "assistant"
     assert len({c.id for c in chunks}) == 1

@@ -14,6 +14,9 @@ import pytest
 from tests.fixtures.server import RunningServer
 from tests.providers.conftest import CHAT, EMBED
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def vectors(client: openai.OpenAI, texts: list[str]) -> np.ndarray:
     reply = client.embeddings.create(model=EMBED, input=texts)

@@ -25,6 +25,9 @@ import pytest
 from tests.fixtures.server import RunningServer, run_server
 from tests.server.test_serving import _cert, _write
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def _completion(model: str) -> bytes:
     return orjson.dumps(
@@ -107,6 +110,8 @@ class StubState:
     connections: int = 0
     models: list[str] = field(default_factory=list)
     open: list[asyncio.BaseTransport] = field(default_factory=list)
+    #: GET requests (no body) still to be dropped unanswered.
+    drop_gets: int = 0
 
 
 class WireStub(asyncio.Protocol):
@@ -139,6 +144,11 @@ class WireStub(asyncio.Protocol):
         body, self.buffer = self.buffer[end + 4 : end + 4 + length], self.buffer[end + 4 + length :]
         model = orjson.loads(body)["model"] if body else "models"
         self.state.models.append(model)
+        if model == "drop-after-body" or (model == "models" and self.state.drop_gets > 0):
+            # The request was read in full; the upstream may be working on it: vanish.
+            self.state.drop_gets -= model == "models"
+            self.transport.abort()
+            return
         asyncio.get_running_loop().create_task(self._respond(model))
 
     async def _respond(self, model: str) -> None:
@@ -146,6 +156,10 @@ class WireStub(asyncio.Protocol):
             for piece in _sse_answer():
                 self.transport.write(piece)
                 await asyncio.sleep(0.005)
+            return
+        if model == "models":
+            listing = orjson.dumps({"object": "list", "data": [{"id": "plain", "object": "model"}]})
+            self.transport.write(_head(f"content-length: {len(listing)}\r\n") + listing)
             return
         data, close = _answer(model)
         self.transport.write(data)
@@ -345,3 +359,72 @@ async def test_pool_limit_queues_requests_and_bounds_the_wait() -> None:
         held.release()
         assert orjson.loads(await one())["model"] == "plain"  # the slot was handed back
         await pool.close()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_post_dropped_after_its_body_was_read_is_never_sent_again(stream: bool) -> None:
+    """Retrying could run (and bill) the generation up to three times: one try, then 502."""
+    from corral.errors import UpstreamError
+    from corral.providers.openai_compat.client import ClientSettings, OpenAICompatClient
+
+    body = {"model": "drop-after-body", "messages": [{"role": "user", "content": "x"}]}
+    with serve_stub() as (port, state):
+        client = OpenAICompatClient(
+            ClientSettings(base_url=f"http://127.0.0.1:{port}/v1", max_retries=2, timeout=5)
+        )
+        try:
+            with pytest.raises(UpstreamError):
+                if stream:
+                    await client.stream("/chat/completions", {**body, "stream": True})
+                else:
+                    await client.post_json("/chat/completions", body)
+        finally:
+            await client.close()
+        assert state.models.count("drop-after-body") == 1
+
+
+async def test_a_get_dropped_before_any_answer_is_retried() -> None:
+    from corral.providers.openai_compat.client import ClientSettings, OpenAICompatClient
+
+    with serve_stub() as (port, state):
+        state.drop_gets = 2
+        client = OpenAICompatClient(
+            ClientSettings(base_url=f"http://127.0.0.1:{port}/v1", max_retries=2, timeout=5)
+        )
+        try:
+            listing = await client.get_json("/models")
+        finally:
+            await client.close()
+        assert listing["data"][0]["id"] == "plain"
+        assert state.models.count("models") == 3
+
+
+async def test_a_refused_connection_is_retried_then_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing was sent when the connection could not be opened: trying again is safe."""
+    import socket
+
+    from corral.errors import UpstreamError
+    from corral.providers.openai_compat import client as client_module
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    attempts: list[float] = []
+    real_backoff = client_module._backoff
+
+    def counting_backoff(attempt: int) -> float:
+        attempts.append(attempt)
+        return real_backoff(attempt) / 100
+
+    client = client_module.OpenAICompatClient(
+        client_module.ClientSettings(base_url=f"http://127.0.0.1:{port}/v1", max_retries=2)
+    )
+    monkeypatch.setattr(client_module, "_backoff", counting_backoff)
+    try:
+        with pytest.raises(UpstreamError, match="cannot reach"):
+            await client.post_json("/chat/completions", {"model": "m", "messages": []})
+    finally:
+        await client.close()
+    assert attempts == [1, 2]

@@ -21,6 +21,9 @@ from tests.fixtures.server import RunningServer, run_server
 from tests.fixtures.services import PostgresDB, RedisPrefix
 from tests.fixtures.tcp_proxy import tcp_proxy
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 BASE = """version: 2
 storage:
   backends:

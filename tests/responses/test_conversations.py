@@ -7,6 +7,7 @@ import openai
 import pytest
 
 from tests.fixtures.scripted_llm import RunningScript
+from tests.responses.helpers import as_dict, texts
 
 
 def test_conversation_crud_and_items(client: openai.OpenAI) -> None:
@@ -29,22 +30,23 @@ def test_conversation_crud_and_items(client: openai.OpenAI) -> None:
             },
         ],
     )
-    assert [i.id[:4] for i in added.data] == ["msg_", "msg_"]
+    added_ids = [str(as_dict(i)["id"]) for i in added.data]
+    assert [i[:4] for i in added_ids] == ["msg_", "msg_"]
     page = client.conversations.items.list(conversation.id, order="asc")
-    texts = [i.content[0].text for i in page.data]  # type: ignore[union-attr]
-    assert texts == ["first", "second", "third"]
-    assert page.data[1].content[0].type == "output_text"  # type: ignore[union-attr]
+    assert texts(page) == ["first", "second", "third"]
+    assert as_dict(page.data[1])["content"][0]["type"] == "output_text"
 
     newest = client.conversations.items.list(conversation.id, limit=1)
-    assert newest.data[0].content[0].text == "third" and newest.has_more  # type: ignore[union-attr]
-    after = client.conversations.items.list(conversation.id, limit=5, after=newest.data[0].id)
-    assert [i.content[0].text for i in after.data] == ["second", "first"]  # type: ignore[union-attr]
+    assert texts(newest) == ["third"] and newest.has_more
+    newest_id = str(as_dict(newest.data[0])["id"])
+    after = client.conversations.items.list(conversation.id, limit=5, after=newest_id)
+    assert texts(after) == ["second", "first"]
 
-    one = client.conversations.items.retrieve(added.data[0].id, conversation_id=conversation.id)
-    assert one.id == added.data[0].id
-    client.conversations.items.delete(added.data[0].id, conversation_id=conversation.id)
+    one = client.conversations.items.retrieve(added_ids[0], conversation_id=conversation.id)
+    assert as_dict(one)["id"] == added_ids[0]
+    client.conversations.items.delete(added_ids[0], conversation_id=conversation.id)
     remaining = client.conversations.items.list(conversation.id, order="asc")
-    assert [i.content[0].text for i in remaining.data] == ["first", "third"]  # type: ignore[union-attr]
+    assert texts(remaining) == ["first", "third"]
 
     updated = client.conversations.update(conversation.id, metadata={"topic": "changed"})
     assert updated.metadata == {"topic": "changed"}

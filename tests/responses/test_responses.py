@@ -9,15 +9,22 @@ import httpx
 import openai
 import pytest
 from llama_stack_client import LlamaStackClient
+from openai.types.responses import (
+    FileSearchToolParam,
+    FunctionToolParam,
+    ResponseTextConfigParam,
+)
 
 from tests.fixtures.scripted_llm import RunningScript
 from tests.fixtures.server import RunningServer
+from tests.responses.helpers import as_dict, event_dicts, texts
 
-WEATHER_TOOL = {
+WEATHER_TOOL: FunctionToolParam = {
     "type": "function",
     "name": "get_weather",
     "description": "Current weather in a city",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    "strict": None,
 }
 
 
@@ -64,13 +71,12 @@ def test_previous_response_id_gives_the_model_the_whole_chain(
         {"role": "assistant", "content": "You said: two"},
         {"role": "user", "content": "three"},
     ]
-    items = client.responses.input_items.list(third.id)
-    assert [i.content[0].text for i in items.data] == ["three"]  # type: ignore[union-attr]
+    assert texts(client.responses.input_items.list(third.id)) == ["three"]
 
 
 def test_store_false_is_not_retrievable(client: openai.OpenAI) -> None:
     response = client.responses.create(model="script/echo", input="secret", store=False)
-    assert response.store is False and response.output_text == "You said: secret"
+    assert as_dict(response)["store"] is False and response.output_text == "You said: secret"
     with pytest.raises(openai.NotFoundError):
         client.responses.retrieve(response.id)
     with pytest.raises(openai.NotFoundError):
@@ -78,15 +84,17 @@ def test_store_false_is_not_retrievable(client: openai.OpenAI) -> None:
 
 
 def test_stream_events_come_in_order_with_sequence_numbers(client: openai.OpenAI) -> None:
-    events = list(client.responses.create(model="script/echo", input="stream me", stream=True))
-    kinds = [e.type for e in events]
+    events = event_dicts(
+        client.responses.create(model="script/echo", input="stream me", stream=True)
+    )
+    kinds = [e["type"] for e in events]
     assert kinds[:2] == ["response.created", "response.in_progress"]
     assert kinds[-1] == "response.completed"
-    assert [e.sequence_number for e in events] == list(range(len(events)))
-    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    deltas = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
     assert deltas == "You said: stream me"
-    done = next(e for e in events if e.type == "response.output_text.done")
-    assert done.text == deltas
+    done = next(e for e in events if e["type"] == "response.output_text.done")
+    assert done["text"] == deltas
     order = [k for k in kinds if k not in ("response.output_text.delta",)]
     assert order == [
         "response.created",
@@ -98,9 +106,9 @@ def test_stream_events_come_in_order_with_sequence_numbers(client: openai.OpenAI
         "response.output_item.done",
         "response.completed",
     ]
-    final = events[-1].response  # type: ignore[union-attr]
-    assert final.output_text == deltas and final.status == "completed"
-    assert client.responses.retrieve(final.id).output_text == deltas
+    final = events[-1]["response"]
+    assert final["output"][0]["content"][0]["text"] == deltas and final["status"] == "completed"
+    assert client.responses.retrieve(final["id"]).output_text == deltas
 
 
 def test_function_tool_round_trip(client: openai.OpenAI, script: RunningScript) -> None:
@@ -108,10 +116,10 @@ def test_function_tool_round_trip(client: openai.OpenAI, script: RunningScript) 
         model="script/weather", input="Weather in Paris?", tools=[WEATHER_TOOL]
     )
     assert first.status == "completed"
-    call = first.output[-1]
-    assert call.type == "function_call" and call.name == "get_weather"
-    assert json.loads(call.arguments) == {"city": "Paris"}
-    assert call.id.startswith("fc_") and call.call_id
+    call = as_dict(first.output[-1])
+    assert call["type"] == "function_call" and call["name"] == "get_weather"
+    assert json.loads(call["arguments"]) == {"city": "Paris"}
+    assert call["id"].startswith("fc_") and call["call_id"]
     offered = script.llm.requests[-1]["tools"][0]["function"]
     assert (
         offered["name"] == "get_weather" and offered["description"] == "Current weather in a city"
@@ -120,44 +128,51 @@ def test_function_tool_round_trip(client: openai.OpenAI, script: RunningScript) 
         model="script/weather",
         previous_response_id=first.id,
         input=[
-            {"type": "function_call_output", "call_id": call.call_id, "output": '{"sky": "sunny"}'}
+            {
+                "type": "function_call_output",
+                "call_id": call["call_id"],
+                "output": '{"sky": "sunny"}',
+            }
         ],
         tools=[WEATHER_TOOL],
     )
     assert second.output_text == "It is sunny in Paris."
     sent = script.llm.requests[-1]["messages"]
-    assert sent[-2]["role"] == "assistant" and sent[-2]["tool_calls"][0]["id"] == call.call_id
-    assert sent[-1] == {"role": "tool", "tool_call_id": call.call_id, "content": '{"sky": "sunny"}'}
+    assert sent[-2]["role"] == "assistant" and sent[-2]["tool_calls"][0]["id"] == call["call_id"]
+    assert sent[-1] == {
+        "role": "tool",
+        "tool_call_id": call["call_id"],
+        "content": '{"sky": "sunny"}',
+    }
 
 
 def test_streamed_function_call_events(client: openai.OpenAI) -> None:
-    events = list(
+    events = event_dicts(
         client.responses.create(
             model="script/weather", input="weather?", tools=[WEATHER_TOOL], stream=True
         )
     )
-    kinds = [e.type for e in events]
+    kinds = [e["type"] for e in events]
     assert "response.function_call_arguments.delta" in kinds
-    done = next(e for e in events if e.type == "response.function_call_arguments.done")
-    assert json.loads(done.arguments) == {"city": "Paris"}
-    deltas = "".join(e.delta for e in events if e.type == "response.function_call_arguments.delta")
-    assert deltas == done.arguments
+    done = next(e for e in events if e["type"] == "response.function_call_arguments.done")
+    assert json.loads(done["arguments"]) == {"city": "Paris"}
+    deltas = "".join(
+        e["delta"] for e in events if e["type"] == "response.function_call_arguments.delta"
+    )
+    assert deltas == done["arguments"]
 
 
 def test_json_schema_output(client: openai.OpenAI, script: RunningScript) -> None:
-    schema = {
+    schema: dict[str, object] = {
         "type": "object",
         "properties": {"city": {"type": "string"}, "temperature": {"type": "number"}},
     }
-    response = client.responses.create(
-        model="script/jsoner",
-        input="Give me JSON",
-        text={
-            "format": {"type": "json_schema", "name": "weather", "schema": schema, "strict": True}
-        },
-    )
+    text: ResponseTextConfigParam = {
+        "format": {"type": "json_schema", "name": "weather", "schema": schema, "strict": True}
+    }
+    response = client.responses.create(model="script/jsoner", input="Give me JSON", text=text)
     assert json.loads(response.output_text) == {"city": "Paris", "temperature": 21}
-    assert response.text.format.type == "json_schema"  # type: ignore[union-attr]
+    assert as_dict(response)["text"]["format"]["type"] == "json_schema"
     sent = script.llm.requests[-1]["response_format"]
     assert sent == {
         "type": "json_schema",
@@ -177,10 +192,7 @@ def test_max_infer_iters_stops_a_looping_model(
         extra_body={"max_infer_iters": 3},
     )
     assert response.status == "incomplete"
-    assert (
-        response.incomplete_details is not None
-        and response.incomplete_details.reason == "max_infer_iters"
-    )
+    assert as_dict(response)["incomplete_details"] == {"reason": "max_infer_iters"}
     assert len(script.llm.requests) - before == 3
     assert [i.type for i in response.output] == ["file_search_call"] * 3
 
@@ -313,19 +325,18 @@ def test_unknown_openai_fields_are_accepted(server: RunningServer) -> None:
 
 def test_upstream_failure_mid_loop(client: openai.OpenAI) -> None:
     store = client.vector_stores.create(name="break-kb")
-    tools = [{"type": "file_search", "vector_store_ids": [store.id]}]
-    response = client.responses.create(model="script/breaker", input="q", tools=tools)  # type: ignore[arg-type]
+    tools: list[FileSearchToolParam] = [{"type": "file_search", "vector_store_ids": [store.id]}]
+    response = client.responses.create(model="script/breaker", input="q", tools=tools)
     assert response.status == "failed"
     assert response.error is not None and response.error.code
     assert client.responses.retrieve(response.id).status == "failed"
-    events = list(
+    events = event_dicts(
         client.responses.create(model="script/breaker", input="q", tools=tools, stream=True)
-    )  # type: ignore[arg-type]
-    assert events[-1].type == "response.failed"
-    assert events[-1].response.error is not None  # type: ignore[union-attr]
-    assert "file_search_call" in [
-        e.item.type for e in events if e.type == "response.output_item.done"
-    ]  # type: ignore[union-attr]
+    )
+    assert events[-1]["type"] == "response.failed"
+    assert events[-1]["response"]["error"] is not None
+    done = [e["item"]["type"] for e in events if e["type"] == "response.output_item.done"]
+    assert "file_search_call" in done
 
 
 def test_a_client_that_leaves_stops_the_loop(
@@ -381,8 +392,8 @@ def test_guardrails_refuse_before_the_model_is_called(
         extra_body={"guardrails": ["rules"]},
     )
     assert len(script.llm.requests) == before
-    part = response.output[0].content[0]  # type: ignore[union-attr]
-    assert part.type == "refusal" and part.refusal
+    part = as_dict(response.output[0])["content"][0]
+    assert part["type"] == "refusal" and part["refusal"]
 
 
 def test_llama_stack_client_creates_and_reads_responses(server: RunningServer) -> None:

@@ -9,6 +9,7 @@ import pytest
 from tests.fixtures.scripted_llm import RunningScript
 from tests.fixtures.server import run_server
 from tests.responses.conftest import responses_config
+from tests.responses.helpers import texts
 
 
 @pytest.mark.slow
@@ -32,8 +33,7 @@ def test_everything_is_still_there_after_a_restart(
         )
         assert follow.status == "completed"
         assert script.llm.requests[-1]["messages"][0] == {"role": "user", "content": "remember me"}
-        items = client.conversations.items.list(conversation.id)
-        assert [i.content[0].text for i in items.data] == ["kept"]  # type: ignore[union-attr]
+        assert texts(client.conversations.items.list(conversation.id)) == ["kept"]
         fetched = httpx.get(f"{second.base_url}/v1/prompts/{prompt['prompt_id']}", timeout=10)
         assert fetched.json()["prompt"] == "p1"
 

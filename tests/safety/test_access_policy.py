@@ -11,6 +11,9 @@ from tests.fixtures.fake_openai import RunningFake
 from tests.fixtures.identity_stubs import run_identity_stubs
 from tests.fixtures.server import RunningServer, run_server
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 USERS = {
     "t-admin": {"principal": "admin", "access_attributes": {"roles": ["admin"]}},
     "t-alice": {"principal": "alice", "access_attributes": {"roles": ["user"]}},

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import httpx
 import openai
+import pytest
 
 from tests.fixtures import fake_bedrock
 from tests.fixtures.fake_bedrock import RunningBedrock
 from tests.fixtures.server import RunningServer
 from tests.safety.conftest import run_shield
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 
 def test_intervention_is_a_violation_with_the_guardrails_message(

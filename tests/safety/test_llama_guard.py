@@ -12,6 +12,9 @@ from tests.fixtures.fake_llama_guard import RunningGuard
 from tests.fixtures.server import RunningServer, run_server
 from tests.safety.conftest import GUARD_MODEL, run_shield
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def test_safe_message_has_no_violation_and_the_prompt_is_llama_guard_3(
     server: RunningServer, guard: RunningGuard

@@ -8,6 +8,9 @@ import pytest
 
 from tests.fixtures.server import RunningServer
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 OPENAI_FIELDS = {
     "harassment",
     "harassment/threatening",

@@ -15,6 +15,9 @@ from corral.providers.inline.safety.rules.engine import compile_rules, luhn_vali
 from tests.fixtures.server import RunningServer
 from tests.safety.conftest import run_shield
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 # rule id → (text it must flag, similar text it must leave alone)
 CASES: dict[str, tuple[str, str]] = {
     "ignore_previous_instructions": (

@@ -13,6 +13,9 @@ from tests.fixtures.fake_llama_guard import RunningGuard, run_fake_llama_guard
 from tests.fixtures.fake_openai import RunningFake
 from tests.fixtures.server import RunningServer, run_server
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 # "Extending to handle Safety", the vLLM example, as the reference writes it.
 VLLM_TWO_PROVIDERS = """
 providers:

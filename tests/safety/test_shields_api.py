@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from llama_stack_client import LlamaStackClient
 
 from tests.fixtures.server import RunningServer, run_server
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 
 def test_list_and_get_in_llama_stacks_shape(server: RunningServer) -> None:

@@ -18,6 +18,9 @@ from cryptography.x509.oid import NameOID
 from tests.fixtures.fake_openai import run_fake_openai
 from tests.fixtures.server import free_port, run_server, stop_server
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 MINIMAL = "version: 2\nserver:\n  port: {port}\n{extra}"
 
 
@@ -93,7 +96,7 @@ def _cert(
     issuer: x509.Name | None = None,
     ca: bool = False,
     san: bool = False,
-):
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.UTC)

@@ -16,6 +16,9 @@ from corral.config.storage import KVReference, StorageConfig
 from corral.storage.manager import StorageManager
 from tests.storage.conftest import KV_KINDS, backend_config
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 WORKER = [sys.executable, "-m", "tests.storage.incr_worker"]
 
 

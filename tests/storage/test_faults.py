@@ -8,10 +8,14 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.fixtures.server import corral_command, free_port, run_server
 from tests.fixtures.services import RedisPrefix
 from tests.fixtures.tcp_proxy import tcp_proxy
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 MODELS_ON = """version: 2
 providers:

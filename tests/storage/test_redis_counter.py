@@ -8,9 +8,9 @@ import uuid
 import pytest
 from redis import asyncio as aioredis
 
+from corral.apis.storage import KVStore
 from corral.config.storage import KVReference, StorageConfig
 from corral.errors import ServiceUnavailable
-from corral.storage.api import KVStore
 from corral.storage.manager import StorageManager
 from tests.fixtures.services import RedisPrefix
 from tests.fixtures.tcp_proxy import tcp_proxy

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from corral.apis.storage import Column
 from corral.config.storage import SqlReference
 from corral.errors import InvalidRequest
-from corral.storage.api import Column
 from tests.storage.conftest import SQL_KINDS
 
 pytestmark = pytest.mark.parametrize("kind", SQL_KINDS)

@@ -37,6 +37,7 @@ def _open_like_a_backend(path: str, barrier: Barrier, errors: Any) -> None:
         errors.put(str(exc))
 
 
+@pytest.mark.slow  # starts several processes
 def test_processes_opening_a_new_file_together_all_get_wal(tmp_path: Path) -> None:
     fork = multiprocessing.get_context("fork")
     errors = fork.Queue()

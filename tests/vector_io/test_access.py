@@ -16,6 +16,9 @@ from tests.fixtures.identity_stubs import IdentityStubs, run_identity_stubs
 from tests.fixtures.server import RunningServer, run_server
 from tests.vector_io.conftest import attach, sdk, stack_config, top_files, upload
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 POLICY = """server:
   auth:
     provider_config: {{type: custom, endpoint: "{url}/validate"}}

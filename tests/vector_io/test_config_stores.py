@@ -13,6 +13,9 @@ from corral.config.issues import ConfigError
 from corral.config.loader import load_config
 from corral.core.registry import load_provider_registry
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def two_providers(embed_url: str, tail: str) -> str:
     return f"""version: 2

@@ -25,6 +25,9 @@ from tests.vector_io.conftest import (
 )
 from tests.vector_io.corpus import CORPUS, LONG_TEXT, PDF_TEXT
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def corpus_store(stack: RunningServer) -> dict[str, Any]:
@@ -68,7 +71,7 @@ def test_html_scripts_and_styles_are_not_indexed_and_pdf_text_is(
     chess = client.vector_stores.files.content(
         file_id=corpus_store["files"]["chess.html"], vector_store_id=corpus_store["id"]
     )
-    text = " ".join(part.text for part in chess)
+    text = " ".join(part.text or "" for part in chess)
     assert "knight moves" in text and "zebra" not in text and "color" not in text
     pdf = client.vector_stores.files.content(
         file_id=corpus_store["files"]["plants.pdf"], vector_store_id=corpus_store["id"]
@@ -102,8 +105,10 @@ def test_hybrid_mode_fuses_both_rankings(
     weighted = client.vector_stores.search(
         vector_store_id=store,
         query="moon gravity seas",
-        ranking_options={"ranker": "weighted", "score_threshold": 0.0},  # type: ignore[typeddict-unknown-key]
-        extra_body={"search_mode": "hybrid"},
+        extra_body={
+            "search_mode": "hybrid",
+            "ranking_options": {"ranker": "weighted", "score_threshold": 0.0},
+        },
     )
     assert top_files(weighted)[0] == "tides.txt"
 
@@ -177,9 +182,9 @@ def test_static_chunking_splits_with_overlap(client: openai.OpenAI) -> None:
         },
     )
     assert done.status == "completed"
-    assert done.chunking_strategy.static.max_chunk_size_tokens == 100  # type: ignore[union-attr]
+    assert done.chunking_strategy.static.max_chunk_size_tokens == 100
     parts = [
-        p.text
+        p.text or ""
         for p in client.vector_stores.files.content(file_id=file_id, vector_store_id=store.id)
     ]
     assert len(parts) > 3
@@ -286,9 +291,11 @@ def test_failed_files_say_why(client: openai.OpenAI) -> None:
     assert "picture.png" in failed.last_error.message and "PDF" in failed.last_error.message
     empty = upload(client, "empty.txt", "   \n")
     nothing = attach(client, store.id, empty)
-    assert nothing.status == "failed" and nothing.last_error.code == "invalid_file"  # type: ignore[union-attr]
+    assert nothing.last_error is not None and nothing.last_error.code == "invalid_file"
+    assert nothing.status == "failed"
     broken = upload(client, "broken.pdf", b"%PDF-1.4 this is not really a pdf")
-    assert attach(client, store.id, broken).last_error.code == "invalid_file"  # type: ignore[union-attr]
+    broken_error = attach(client, store.id, broken).last_error
+    assert broken_error is not None and broken_error.code == "invalid_file"
     counts = client.vector_stores.retrieve(store.id).file_counts
     assert counts.failed == 3 and counts.completed == 0
     with pytest.raises(openai.NotFoundError):

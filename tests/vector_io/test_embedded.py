@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from tests.fixtures.fake_embeddings import RunningEmbedder
 from tests.fixtures.server import run_server
 from tests.vector_io.conftest import attach, sdk, top_files, upload
@@ -15,6 +16,9 @@ from tests.vector_io.conftest import attach, sdk, top_files, upload
 from corral.config.loader import load_config
 from corral.core.registry import load_provider_registry
 from corral.distributions import resolve_config_path
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 DOCS = {
     "pets.txt": "My cat sleeps on the windowsill all afternoon and purrs when I scratch her ears.",

@@ -12,6 +12,9 @@ from tests.fixtures.fake_embeddings import RunningEmbedder
 from tests.fixtures.server import RunningServer, run_server
 from tests.vector_io.conftest import MAX_FILE_BYTES, attach, sdk, stack_config, upload
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def files_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -229,7 +232,8 @@ def test_llama_stack_client_uses_the_same_routes(server: RunningServer) -> None:
         store = client.vector_stores.create(
             name="via-llama-stack-client", embedding_model="bow-embed", embedding_dimension=256
         )
-        assert store.metadata["embedding_model"] == "emb/bow-embed"  # type: ignore[index]
+        assert store.metadata is not None
+        assert store.metadata["embedding_model"] == "emb/bow-embed"
         client.vector_stores.files.create(vector_store_id=store.id, file_id=uploaded.id)
         attach(oai, store.id, uploaded.id)  # already attached: polls until completed
         page = client.vector_stores.search(

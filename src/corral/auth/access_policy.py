@@ -18,8 +18,8 @@ from typing import Literal
 
 from corral.apis.context import User
 from corral.apis.resources import Owner
-from corral.auth.conditions import Condition, parse_conditions
 from corral.config.auth import AccessRule
+from corral.config.conditions import Condition, parse_conditions
 
 log = logging.getLogger("corral.access")
 
@@ -51,22 +51,14 @@ class Decision:
 
 
 def compile_rules(rules: Sequence[AccessRule]) -> list[CompiledRule]:
-    """Parse rules once at startup; an invalid regex is a warning and never matches."""
+    """Parse rules once at startup (the config's validation already compiled every regex)."""
     out = []
     for index, rule in enumerate(rules):
         scope = rule.permit or rule.forbid
         assert scope is not None
         pattern = None
         if scope.resource and scope.resource.startswith("regex:"):
-            try:
-                pattern = re.compile(scope.resource[len("regex:") :])
-            except re.error as exc:
-                log.warning(
-                    "access_policy[%d]: invalid regex %r (%s); it matches nothing",
-                    index,
-                    scope.resource,
-                    exc,
-                )
+            pattern = re.compile(scope.resource[len("regex:") :])
         out.append(
             CompiledRule(
                 index,

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from corral.apis.context import User
+from corral.apis.storage import KVStore
 from corral.config.quota import QuotaConfig
-from corral.storage.api import KVStore
 
 PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 PRINCIPAL_CACHE_SIZE = 10000

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corral.apis.context import User
-from corral.auth.conditions import Condition, parse_conditions
 from corral.config.auth import RouteRule
+from corral.config.conditions import Condition, parse_conditions
 
 log = logging.getLogger("corral.route_policy")
 
@@ -55,11 +55,8 @@ def _pattern(spec: str, index: int) -> _Pattern | None:
     if spec == "*":
         return _Pattern(everything=True)
     if spec.startswith("regex:"):
-        try:
-            return _Pattern(regex=re.compile(spec[len("regex:") :]))
-        except re.error as exc:
-            log.warning("route_policy[%d]: invalid regex %r (%s); skipped", index, spec, exc)
-            return None
+        # The config's validation compiled it already: an invalid one never gets here.
+        return _Pattern(regex=re.compile(spec[len("regex:") :]))
     if spec.endswith("*"):
         return _Pattern(prefix=normalise(spec[:-1]) if spec[:-1] != "/" else "/")
     return _Pattern(exact=normalise(spec))

@@ -6,19 +6,22 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import yaml
 
+from corral.apis.spec import ROUTING_TABLES, Api
 from corral.cli.logs import setup_logging
 from corral.config.issues import ConfigError
 from corral.config.loader import LoadedConfig, load_config
 from corral.config.redact import redacted
 from corral.config.run import RunConfig
 from corral.core.registry import ProviderRegistry, ProviderRegistryError, load_provider_registry
-from corral.core.spec import ROUTING_TABLES, Api
 from corral.distributions import resolve_config_path
+
+if TYPE_CHECKING:
+    from corral.server.app import CorralApp
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USAGE = 2
@@ -35,6 +38,23 @@ def _registry() -> ProviderRegistry:
     except ProviderRegistryError as exc:
         _fail(f"error: {exc}")
         raise AssertionError("unreachable") from None
+
+
+def _startable(loaded: LoadedConfig) -> CorralApp:
+    """Build the app without starting it: every check short of opening connections.
+
+    `run` and `config validate` both come through here, so a config one accepts
+    the other does not refuse before it reaches a database or a model file.
+    """
+    from corral.server.app import STARTUP_ERRORS, create_app
+
+    try:
+        return create_app(loaded)
+    except ConfigError as err:
+        _fail(err.render())
+    except STARTUP_ERRORS as exc:
+        _fail(f"error: {exc}")
+    raise AssertionError("unreachable")
 
 
 def _load(config: str, env_pairs: tuple[str, ...] = ()) -> LoadedConfig:
@@ -70,10 +90,11 @@ def run(
     loaded = _load(config, env_pairs)
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
+    app = _startable(loaded)
     from corral.server.serve import serve
 
     server = loaded.run.server
-    serve(loaded, host or server.host, server.port if port is None else port, log_level)
+    serve(loaded, host or server.host, server.port if port is None else port, log_level, app)
 
 
 @main.group()
@@ -88,6 +109,7 @@ def validate(config: str) -> None:
     loaded = _load(config)
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
+    _startable(loaded)
     click.echo(f"{loaded.source}: OK ({len(loaded.providers)} providers)")
 
 

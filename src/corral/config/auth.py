@@ -9,6 +9,7 @@ block that was silently ignored would leave a server open.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -154,9 +155,27 @@ class AccessScope(ConfigModel):
     def _one_action(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("resource")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        check_regex(value)
+        return value
+
+
+def check_regex(spec: str | None) -> None:
+    """A ``regex:`` pattern must compile: a rule that cannot match would fail open for forbid."""
+    if spec is None or not spec.startswith("regex:"):
+        return
+    try:
+        re.compile(spec.removeprefix("regex:"))
+    except re.error as exc:
+        raise ValueError(
+            f"invalid regular expression {spec.removeprefix('regex:')!r}: {exc}"
+        ) from None
+
 
 def _check_conditions(rule: AccessRule | RouteRule, user_only: bool) -> None:
-    from corral.auth.conditions import parse_conditions
+    from corral.config.conditions import parse_conditions
 
     for value in (rule.when, rule.unless):
         for condition in parse_conditions(value):
@@ -196,6 +215,13 @@ class RouteScope(ConfigModel):
 
     paths: str | list[str]
     """Exact path, prefix with `*`, `*`, or `regex:...`; one or a list."""
+
+    @field_validator("paths")
+    @classmethod
+    def _valid_regexes(cls, value: str | list[str]) -> str | list[str]:
+        for spec in [value] if isinstance(value, str) else value:
+            check_regex(spec)
+        return value
 
 
 class RouteRule(ConfigModel):

@@ -14,11 +14,17 @@ Path = tuple[str | int, ...]
 
 
 def format_path(path: Path) -> str:
-    """Render ``("providers", "inference", 0, "config")`` as ``providers.inference[0].config``."""
+    """Render ``("providers", "inference", 0, "config")`` as ``providers.inference[0].config``.
+
+    A key that is not plain printable text without spaces or dots is quoted
+    (``storage["a b"]``), so every problem stays on one line of output.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not part or not part.isprintable() or any(c in part for c in " .[]"):
+            out += f"[{part!r}]"
         else:
             out += f".{part}" if out else part
     return out or "(top level)"
@@ -36,7 +42,8 @@ class ConfigIssue:
     def render(self, source: str) -> str:
         """Format as ``FILE:LINE path: problem; fix``."""
         where = f"{source}:{self.line}" if self.line is not None else source
-        text = f"{where} {format_path(self.path)}: {self.problem}"
+        problem = " ".join(self.problem.splitlines())
+        text = f"{where} {format_path(self.path)}: {problem}"
         return f"{text}; {self.fix}" if self.fix else text
 
 
@@ -71,10 +78,10 @@ def _located(issues: Iterable[ConfigIssue], lines: dict[Path, int]) -> Iterable[
         yield ConfigIssue(issue.path, issue.problem, issue.fix, nearest_line(issue.path, lines))
 
 
-def nearest_line(path: Path, lines: dict[Path, int]) -> int | None:
-    """The line of `path`, or of its closest ancestor that has one."""
+def nearest_line(path: Path, lines: dict[Path, int]) -> int:
+    """The line of `path`, or of its closest ancestor that has one (the file's first line)."""
     for end in range(len(path), -1, -1):
         line = lines.get(path[:end])
         if line is not None:
             return line
-    return None
+    return 1

@@ -12,11 +12,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from corral.config.base import ConfigModel
+from corral.apis.spec import (
+    API_ALIASES,
+    BUILTIN_APIS,
+    PROVIDER_TYPE_ALIASES,
+    ROUTING_TABLES,
+    UNSERVED_APIS,
+    Api,
+    ProviderCatalogue,
+    RegisteredProvider,
+)
 from corral.config.envsubst import substitute_env
 from corral.config.issues import ConfigError, ConfigIssue
 from corral.config.legacy import legacy_issues
@@ -24,11 +33,8 @@ from corral.config.pydantic_issues import issues_from_validation
 from corral.config.run import ProviderEntry, RunConfig
 from corral.config.safety import safety_issues
 from corral.config.storage import KVReference
+from corral.config.wiring import api_order, provider_reference_issues, single_provider_issues
 from corral.config.yaml_source import SourcedData, parse_yaml
-
-if TYPE_CHECKING:
-    from corral.core.registry import ProviderRegistry, RegisteredProvider
-    from corral.core.spec import Api
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,10 @@ class ProviderInstanceConfig:
     """A configured provider instance with its validated config."""
 
     api: Api
+    #: Position under ``providers.<api>`` (for error paths).
+    index: int
     entry: ProviderEntry
-    config: ConfigModel
+    config: BaseModel
     provider: RegisteredProvider
 
 
@@ -50,6 +58,8 @@ class LoadedConfig:
     source: str
     warnings: list[str] = field(default_factory=list)
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+    #: The APIs with providers, dependencies first: the order the stack starts them in.
+    api_order: list[Api] = field(default_factory=list)
 
 
 def read_config_text(path: str) -> str:
@@ -64,7 +74,7 @@ def read_config_text(path: str) -> str:
 
 def load_config(
     path: str,
-    registry: ProviderRegistry,
+    registry: ProviderCatalogue,
     env: Mapping[str, str] | None = None,
     text: str | None = None,
 ) -> LoadedConfig:
@@ -74,12 +84,13 @@ def load_config(
 
 
 def load_sourced(
-    sourced: SourcedData, registry: ProviderRegistry, env: Mapping[str, str]
+    sourced: SourcedData, registry: ProviderCatalogue, env: Mapping[str, str]
 ) -> LoadedConfig:
     """Validate already-parsed YAML data."""
     source, lines = sourced.source, sourced.lines
     if not isinstance(sourced.data, dict):
-        raise ConfigError.single(source, "the run config must be a YAML mapping", "")
+        error = ConfigError.single(source, "the run config must be a YAML mapping", "")
+        raise error.with_lines(lines)
     early = legacy_issues(sourced.data)
     data, env_issues = substitute_env(sourced.data, env)
     early += env_issues
@@ -94,6 +105,8 @@ def load_sourced(
     warnings: list[str] = []
     issues: list[ConfigIssue] = []
     providers = _validate_providers(run, registry, issues, warnings)
+    order = api_order(providers, issues)
+    issues += single_provider_issues(providers) + provider_reference_issues(run, providers)
     _check_apis(run, registry, issues, warnings)
     _check_resource_providers(run, issues)
     _check_vector_store_providers(run, issues)
@@ -112,7 +125,7 @@ def load_sourced(
     issues += server_section_issues(run) + safety_issues(run)
     if issues:
         raise ConfigError(source, issues).with_lines(lines)
-    return LoadedConfig(run, providers, source, warnings, lines)
+    return LoadedConfig(run, providers, source, warnings, lines, order)
 
 
 def server_section_issues(run: RunConfig) -> list[ConfigIssue]:
@@ -139,12 +152,10 @@ def _explained_by(issue: ConfigIssue, earlier: list[ConfigIssue]) -> bool:
 
 def _validate_providers(
     run: RunConfig,
-    registry: ProviderRegistry,
+    registry: ProviderCatalogue,
     issues: list[ConfigIssue],
     warnings: list[str],
 ) -> list[ProviderInstanceConfig]:
-    from corral.core.spec import API_ALIASES, UNSERVED_APIS, Api
-
     out: list[ProviderInstanceConfig] = []
     for api_name, entries in run.providers.items():
         if api_name in API_ALIASES:
@@ -177,7 +188,7 @@ def _validate_providers(
                     )
                 )
             seen.add(entry.provider_id)
-            found = _instance(api, entry, path, registry, issues)
+            found = _instance(api, entry, index, registry, issues, api_name)
             if found is not None:
                 out.append(found)
     return out
@@ -186,12 +197,13 @@ def _validate_providers(
 def _instance(
     api: Api,
     entry: ProviderEntry,
-    path: tuple[str | int, ...],
-    registry: ProviderRegistry,
+    index: int,
+    registry: ProviderCatalogue,
     issues: list[ConfigIssue],
+    section: str | None = None,
 ) -> ProviderInstanceConfig | None:
-    from corral.core.spec import PROVIDER_TYPE_ALIASES
-
+    # an older section name (``agents``) keeps its own path, so errors point at its line
+    path: tuple[str | int, ...] = ("providers", section or str(api), index)
     provider_type = PROVIDER_TYPE_ALIASES.get((api, entry.provider_type), entry.provider_type)
     provider = registry.get(api, provider_type)
     if provider is None:
@@ -213,12 +225,10 @@ def _instance(
             issues_from_validation(exc, entry.config, provider.spec.config, path + ("config",))
         )
         return None
-    return ProviderInstanceConfig(api, entry, config, provider)
+    return ProviderInstanceConfig(api, index, entry, config, provider)
 
 
 def _unknown_api(path: tuple[str | int, ...], name: str) -> ConfigIssue:
-    from corral.core.spec import ROUTING_TABLES, UNSERVED_APIS, Api
-
     known = [*Api.__members__, *ROUTING_TABLES, *UNSERVED_APIS]
     close = difflib.get_close_matches(name, known, n=1)
     fix = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(Api.__members__)}"
@@ -226,10 +236,8 @@ def _unknown_api(path: tuple[str | int, ...], name: str) -> ConfigIssue:
 
 
 def _check_apis(
-    run: RunConfig, registry: ProviderRegistry, issues: list[ConfigIssue], warnings: list[str]
+    run: RunConfig, registry: ProviderCatalogue, issues: list[ConfigIssue], warnings: list[str]
 ) -> None:
-    from corral.core.spec import API_ALIASES, ROUTING_TABLES, UNSERVED_APIS, Api
-
     for index, name in enumerate(run.apis):
         if name in API_ALIASES:
             name = API_ALIASES[name]
@@ -241,10 +249,8 @@ def _check_apis(
             warnings.append(f"apis[{index}]: {name!r} is listed but has no provider configured")
 
 
-def _has_providers(run: RunConfig, api: Any) -> bool:
+def _has_providers(run: RunConfig, api: Api) -> bool:
     """True for a built-in API or one with a provider (under its name or an older one)."""
-    from corral.core.spec import API_ALIASES, BUILTIN_APIS
-
     if api in BUILTIN_APIS or run.provider_ids(str(api)):
         return True
     return any(run.provider_ids(old) for old, new in API_ALIASES.items() if new == api)

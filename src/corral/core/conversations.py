@@ -21,9 +21,9 @@ from corral.apis.conversations.models import CreateConversationRequest
 from corral.apis.resources import Owner
 from corral.apis.responses.api import ListQuery
 from corral.apis.responses.items import Item
+from corral.apis.storage import Column, SqlStore
 from corral.auth.access_policy import AccessPolicy
 from corral.errors import Forbidden, InvalidParameter, NotFound
-from corral.storage.api import Column, SqlStore
 
 ITEMS_TABLE = "conversation_items"
 ID_PREFIXES = {
@@ -292,3 +292,6 @@ class ConversationsService:
         conv = await self._conversation(conversation_id, ctx.user)
         self._check_items(ctx.user, "create", conv, [i["id"] for i in items])
         await self._insert_items(conversation_id, items)
+
+    async def shutdown(self) -> None:
+        """Nothing to release: the stores belong to the storage manager."""

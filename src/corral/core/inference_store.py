@@ -17,9 +17,9 @@ import orjson
 
 from corral.apis.context import User
 from corral.apis.resources import Owner
+from corral.apis.storage import Column, SqlStore
 from corral.auth.access_policy import AccessPolicy
 from corral.errors import InvalidParameter, NotFound
-from corral.storage.api import Column, SqlStore
 from corral.storage.write_queue import WriteQueue
 
 COLUMNS = [

@@ -22,9 +22,9 @@ from corral.apis.prompts.models import (
     UpdatePromptRequest,
 )
 from corral.apis.resources import Owner
+from corral.apis.storage import KVStore
 from corral.auth.access_policy import AccessPolicy
 from corral.errors import Conflict, Forbidden, InvalidParameter, NotFound
-from corral.storage.api import KVStore
 
 PREFIX = "v1:"
 
@@ -236,3 +236,6 @@ class PromptsService:
             )
         text = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), prompt["prompt"] or "")
         return text, prompt
+
+    async def shutdown(self) -> None:
+        """Nothing to release: the stores belong to the storage manager."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from corral.core.spec import Api, ProviderFactory, ProviderSpec
+from corral.apis.spec import Api, ProviderSpec, RegisteredProvider
+from corral.config.base import ConfigModel
 
 log = logging.getLogger("corral.registry")
 
@@ -45,17 +45,8 @@ class ProviderRegistryError(Exception):
     """A provider module could not be loaded or clashes with another."""
 
 
-@dataclass(frozen=True)
-class RegisteredProvider:
-    """A provider kind known to this process, with where it came from."""
-
-    spec: ProviderSpec
-    create: ProviderFactory
-    source: str
-
-
 class ProviderRegistry:
-    """Provider kinds by (api, provider_type)."""
+    """Provider kinds by (api, provider_type); the `ProviderCatalogue` the loader reads."""
 
     def __init__(self) -> None:
         self._by_key: dict[tuple[Api, str], RegisteredProvider] = {}
@@ -68,6 +59,10 @@ class ProviderRegistry:
             raise ProviderRegistryError(
                 f"{source}: module {module.__name__} must export SPEC (a ProviderSpec) "
                 "and an async create(config, deps)"
+            )
+        if not (isinstance(spec.config, type) and issubclass(spec.config, ConfigModel)):
+            raise ProviderRegistryError(
+                f"{source}: {spec.provider_type}'s SPEC.config must be a ConfigModel subclass"
             )
         key = (spec.api, spec.provider_type)
         existing = self._by_key.get(key)

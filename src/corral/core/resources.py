@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 
 from corral.apis.resources import Resource
+from corral.apis.storage import KVStore
 from corral.errors import Conflict, NotFound
-from corral.storage.api import KVStore
 
 log = logging.getLogger("corral.resources")
 

@@ -1,8 +1,10 @@
 """`Stack`: everything one running server owns, started and stopped as a unit.
 
-Start order: storage backends → resource registry → providers (API dependency
-order, each API's router built right after its providers) → resources from the
-run config. Stop runs in reverse. Nothing is created at import time.
+Start order: storage backends → resource registry → phase 1, API by API in
+dependency order: the API's providers (given the routers of the APIs they
+depend on), then its router (which registers the config's resources) → phase
+2: each router's connect step, once every router exists (the chat guard gets
+the safety router). Stop runs in reverse. Nothing is created at import time.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable
 
 from corral.apis.health import ReportsHealth
+from corral.apis.spec import BUILTIN_APIS, Api, Routers
+from corral.apis.storage import KVStore
 from corral.auth.access_policy import AccessPolicy
 from corral.auth.providers.base import AuthProvider
 from corral.auth.providers.factory import build_auth_provider
@@ -22,12 +26,10 @@ from corral.config.auth import AuthConfig
 from corral.config.loader import LoadedConfig
 from corral.config.quota import QuotaConfig
 from corral.config.storage import KVReference
-from corral.core.resolver import ProviderInstance, api_order, create_providers
+from corral.core.resolver import ProviderInstance, create_providers
 from corral.core.resources import ResourceRegistry
-from corral.core.routers import ROUTER_FACTORIES
-from corral.core.services import start_builtin_services
-from corral.core.spec import BUILTIN_APIS, Api
-from corral.storage.api import KVStore
+from corral.core.routers import BUILTIN_ROUTERS, ROUTERS
+from corral.core.routers.spec import RouterContext, Stoppable
 from corral.storage.manager import StorageManager
 
 log = logging.getLogger("corral.stack")
@@ -52,7 +54,8 @@ class Stack:
         quota = loaded.run.server.quota
         self.quota = QuotaPolicy(quota, self.auth_provider is not None) if quota else None
         self.providers: dict[Api, list[ProviderInstance]] = {}
-        self.routers: dict[Api, Any] = {}
+        #: Read with the router specs, e.g. ``stack.routers.get(INFERENCE)``.
+        self.routers = Routers()
         self.started_at: float | None = None
         self._health_reporting: dict[str, ReportsHealth] = {}
 
@@ -72,15 +75,18 @@ class Stack:
                 "no storage.stores.metadata configured: registered resources live in memory"
             )
         await self.resources.load()
-        self.routers.update(await start_builtin_services(self))
-        for api in api_order(self.loaded.providers, self.loaded.source):
+        ctx = RouterContext(self.loaded, self.resources, self.access, self.storage, self.routers)
+        for builtin in BUILTIN_ROUTERS:  # served by corral itself; providers may use them
+            await builtin.start(ctx, [])
+        specs = {spec.api: spec for spec in ROUTERS}
+        for api in self.loaded.api_order:
             instances = await create_providers(
                 self.loaded, api, self.routers, self.storage, self.access
             )
             self.providers[api] = instances
-            factory = ROUTER_FACTORIES.get(api)
-            if factory is not None:
-                self.routers[api] = await factory(self, instances)
+            await specs[api].start(ctx, instances)
+        for spec in ROUTERS:
+            spec.link(ctx)
         self._health_reporting = {
             inst.provider_id: inst.impl
             for inst in self.provider_instances()
@@ -95,11 +101,13 @@ class Stack:
 
     async def stop(self) -> None:
         """Shut routers and providers down, then close storage."""
-        for api in reversed(list(self.routers)):
-            await _maybe_call(self.routers[api], "shutdown")
+        specs = {spec.api: spec for spec in (*BUILTIN_ROUTERS, *ROUTERS)}
+        for api in reversed(self.routers.apis()):
+            await _logged(f"shutdown of the {api} router", specs[api].stop(self.routers))
         for instances in reversed(list(self.providers.values())):
             for inst in instances:
-                await _maybe_call(inst.impl, "shutdown")
+                if isinstance(inst.impl, Stoppable):
+                    await _logged(f"shutdown of provider {inst.provider_id}", inst.impl.shutdown())
         await self.storage.close()
         if self.auth_provider is not None:
             await self.auth_provider.close()
@@ -123,11 +131,9 @@ class Stack:
         return api in BUILTIN_APIS or any(inst.api == api for inst in self.loaded.providers)
 
 
-async def _maybe_call(obj: Any, name: str) -> None:
-    method = getattr(obj, name, None)
-    if method is None:
-        return
+async def _logged(what: str, step: Awaitable[None]) -> None:
+    """Run one shutdown step; a failure is logged and the next step still runs."""
     try:
-        await method()
+        await step
     except Exception:
-        log.exception("error during %s of %r", name, obj)
+        log.exception("error during %s", what)

@@ -35,10 +35,10 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from corral.apis.spec import ProviderStartupError
 from corral.config.issues import ConfigError
 from corral.config.loader import LoadedConfig
 from corral.config.server import ServerConfig
-from corral.core.spec import ProviderStartupError
 from corral.core.stack import Stack
 from corral.errors import CorralError
 from corral.server.errors import handle_exception

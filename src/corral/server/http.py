@@ -1,21 +1,25 @@
 """Small HTTP helpers shared by every route: JSON in, JSON out, route declarations.
 
-Request bodies are parsed once with orjson; a pydantic model validates them only
-where the route declares one. Validation errors become 400s naming the field.
+Request bodies are parsed once with orjson; a pydantic model validates them
+where the route declares one (`corral.server.validation` checks pass-through
+bodies). Validation errors become 400s naming the field as OpenAI does
+(``messages[0].role``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from corral.apis.shapes import TAG_ERROR
 from corral.errors import InvalidParameter, InvalidRequest, PayloadTooLarge
 from corral.server.errors import handle_exception
 
@@ -32,7 +36,8 @@ class ApiRoute:
     endpoint: Endpoint
     summary: str
     tag: str
-    request_model: type[BaseModel] | None = None
+    #: A pydantic model, or a request shape (TypedDict) checked at the edge.
+    request_model: type[BaseModel] | type[Mapping[str, Any]] | None = None
     response_model: type[BaseModel] | None = None
     #: Extra paths that serve the same endpoint (e.g. ``/v1/openai/v1/...`` for older clients).
     aliases: tuple[str, ...] = ()
@@ -110,6 +115,52 @@ def parse_model(data: Any, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        param = ".".join(str(p) for p in first["loc"]) or "body"
-        raise InvalidParameter(param, str(first["msg"])) from None
+        raise invalid_parameter(exc, data) from None
+
+
+def invalid_parameter(exc: ValidationError, body: Any) -> InvalidParameter:
+    """The 400 for a validation error of `body`: its most specific problem, with the field's path.
+
+    Of the errors pydantic reports (one per member of a union), the one deepest
+    in the body wins (``messages[0].content[0].text`` rather than "content is
+    not a string"); several at that depth are listed together.
+    """
+    errors = exc.errors(include_url=False, include_input=False)
+    paths = [field_path(e, body) for e in errors]
+    deepest = max(paths, key=lambda p: p.count(".") + p.count("["))
+    messages = [str(e["msg"]) for e, p in zip(errors, paths, strict=True) if p == deepest]
+    return InvalidParameter(deepest, "; or ".join(dict.fromkeys(messages)))
+
+
+def field_path(error: ErrorDetails, body: Any) -> str:
+    """``messages[0].content[1].text``: the error's location, walked through the body itself.
+
+    A location part that is neither a key of the object at that point nor an
+    index is pydantic's own (a tagged-union branch such as ``user``, a union
+    member such as ``list[str]``) and is left out. A bad tag value gets its key
+    appended (``messages[0].role``).
+    """
+    out = ""
+    node = body
+    for part in error["loc"]:
+        if isinstance(part, int) and isinstance(node, list):
+            out += f"[{part}]"
+            node = node[part] if part < len(node) else None
+        elif (isinstance(node, dict) and part in node) or (
+            error["type"] == "missing" and part == error["loc"][-1]
+        ):
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    tag_key = _tag_key(error)
+    if tag_key is not None:
+        out += f".{tag_key}" if out else tag_key
+    return out or "body"
+
+
+def _tag_key(error: ErrorDetails) -> str | None:
+    """The key holding a union's tag when the error is about the tag's value."""
+    if error["type"].startswith(TAG_ERROR):
+        return error["type"].removeprefix(TAG_ERROR)
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return str(error.get("ctx", {}).get("discriminator", "")).strip("'") or None
+    return None

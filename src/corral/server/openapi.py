@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from corral import __version__
 from corral.server.http import ApiRoute
@@ -83,8 +84,11 @@ def _response(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
     return {"description": "OK", "content": content} if content else {"description": "OK"}
 
 
-def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+def _schema(
+    model: type[BaseModel] | type[Mapping[str, Any]], components: dict[str, Any]
+) -> dict[str, Any]:
+    # A model, or a request shape (TypedDict) that only a TypeAdapter can describe.
+    schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in schema.pop("$defs", {}).items():
         components.setdefault(name, sub)
     components.setdefault(model.__name__, schema)

@@ -28,8 +28,18 @@ def app_from_environment() -> CorralApp:
     return create_app(loaded)
 
 
-def serve(loaded: LoadedConfig, host: str, port: int, log_level: str = "info") -> None:
-    """Serve until SIGINT/SIGTERM; in-flight requests finish before pools close."""
+def serve(
+    loaded: LoadedConfig,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    app: CorralApp | None = None,
+) -> None:
+    """Serve `app` (built from `loaded` when not given) until SIGINT/SIGTERM.
+
+    In-flight requests finish before pools close. With several workers each
+    builds its own app from the config file.
+    """
     server = loaded.run.server
     options: dict[str, Any] = {
         "host": host,
@@ -60,7 +70,7 @@ def serve(loaded: LoadedConfig, host: str, port: int, log_level: str = "info") -
             **options,
         )
     else:
-        uvicorn.run(create_app(loaded), **options)
+        uvicorn.run(app or create_app(loaded), **options)
 
 
 def _has_uvloop() -> bool:

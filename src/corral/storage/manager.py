@@ -9,29 +9,40 @@ naming the backend and its address; later failures surface per operation as
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from corral.apis.spec import KVRef, SqlRef
+from corral.apis.storage import KVStore, SqlStore
 from corral.config.storage import (
     KV_TYPES,
     SQL_TYPES,
     KVMongoDBBackend,
     KVPostgresBackend,
     KVRedisBackend,
-    KVReference,
     KVSqliteBackend,
     SqlPostgresBackend,
-    SqlReference,
     SqlSqliteBackend,
     StorageConfig,
-    Stores,
 )
-from corral.storage.api import KVStore, SqlStore
 from corral.storage.kv_sqlite import SqliteKVBackend, sqlite_path
 from corral.storage.sql_store import SqlBackend
 
 log = logging.getLogger("corral.storage")
+
+
+@dataclass(frozen=True)
+class _SqlRef:
+    backend: str
+    table_name: str
+
+
+@dataclass(frozen=True)
+class _KVRef:
+    backend: str
+    namespace: str | None
 
 
 class StorageStartupError(Exception):
@@ -91,12 +102,7 @@ class StorageManager:
             )
         raise StorageStartupError(f"backend {name!r}: unsupported type {config.type!r}")
 
-    @property
-    def stores(self) -> Stores:
-        """The run config's ``storage.stores`` (for providers that fall back to them)."""
-        return self._config.stores
-
-    def kv(self, ref: KVReference) -> KVStore:
+    def kv(self, ref: KVRef) -> KVStore:
         """A KV store on a declared backend, isolated by the reference's namespace."""
         backend = self._backends.get(ref.backend)
         if backend is None or not hasattr(backend, "store") or isinstance(backend, SqlBackend):
@@ -104,7 +110,7 @@ class StorageManager:
         store: KVStore = backend.store(ref.namespace)
         return store
 
-    def sql(self, ref: SqlReference) -> SqlStore:
+    def sql(self, ref: SqlRef) -> SqlStore:
         """A SQL store on a declared backend for the reference's table."""
         backend = self._backends.get(ref.backend)
         if not isinstance(backend, SqlBackend):
@@ -127,28 +133,37 @@ class StorageManager:
         self._extra.append(backend)
         return backend.store(table)
 
-    async def sql_or_default(self, ref: SqlReference | None, table: str, what: str) -> SqlStore:
-        """The store `ref` names; else `table` on the first SQL backend; else in memory.
+    async def sql_or_default(
+        self, ref: SqlRef | None, store: str, table: str
+    ) -> tuple[SqlStore, str]:
+        """A store and its table.
 
-        The in-memory fallback (no SQL backend declared at all) is logged, since
-        its records do not survive a restart.
+        `ref`, else ``storage.stores.<store>``, else `table` on the first SQL
+        backend, else in memory. The in-memory fallback (no SQL backend declared
+        at all) is logged, since its records do not survive a restart.
         """
+        ref = ref or getattr(self._config.stores, store, None)
         if ref is not None:
-            return self.sql(ref)
+            return self.sql(ref), ref.table_name
         for name, config in self._config.backends.items():
             if config.type in SQL_TYPES:
-                return self.sql(SqlReference(backend=name, table_name=table))
-        log.warning("%s: no SQL backend is declared; records live in memory until exit", what)
-        return await self.inline_sqlite_sql(":memory:", table)
+                return self.sql(_SqlRef(name, table)), table
+        log.warning("%s: no SQL backend is declared; records live in memory until exit", store)
+        return await self.inline_sqlite_sql(":memory:", table), table
 
-    async def kv_or_default(self, ref: KVReference | None, namespace: str, what: str) -> KVStore:
-        """The store `ref` names; else `namespace` on the first KV backend; else in memory."""
+    async def kv_or_default(self, ref: KVRef | None, store: str, namespace: str) -> KVStore:
+        """A KV store.
+
+        `ref`, else ``storage.stores.<store>``, else `namespace` on the first KV
+        backend, else in memory (logged).
+        """
+        ref = ref or getattr(self._config.stores, store, None)
         if ref is not None:
             return self.kv(ref)
         for name, config in self._config.backends.items():
             if config.type in KV_TYPES:
-                return self.kv(KVReference(backend=name, namespace=namespace))
-        log.warning("%s: no KV backend is declared; records live in memory until exit", what)
+                return self.kv(_KVRef(name, namespace))
+        log.warning("%s: no KV backend is declared; records live in memory until exit", store)
         return await self.inline_sqlite_kv(":memory:", namespace)
 
     async def close(self) -> None:

@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from corral.apis.storage import Column, Page
 from corral.errors import InvalidRequest, ServiceUnavailable
-from corral.storage.api import Column, Page
 from corral.storage.sqlite_wal import enable_wal
 from corral.storage.worker_thread import WorkerThread
 

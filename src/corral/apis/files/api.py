@@ -11,7 +11,7 @@ by the uploader.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from corral.apis.context import RequestContext
 from corral.apis.files.models import FileDeleted, FileList, OpenAIFileObject
@@ -50,6 +50,7 @@ class UploadSink(Protocol):
         ...
 
 
+@runtime_checkable
 class FilesProvider(Protocol):
     """A file store: bytes somewhere, metadata in a SQL store."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from corral.apis.context import RequestContext
 
@@ -52,6 +52,7 @@ class DiscoveredModel:
 ChunkStream = AsyncIterator[bytes]
 
 
+@runtime_checkable
 class InferenceProvider(Protocol):
     """An inference backend: remote adapter or in-process model."""
 

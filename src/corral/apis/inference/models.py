@@ -1,49 +1,94 @@
-"""Wire types of the inference routes, for the OpenAPI document and the SDKs.
+"""Wire types of the inference routes: the request shapes checked at the edge, and listings.
 
-The routes do not validate bodies against these models (bodies pass through to
-providers untouched); they describe the accepted shape. Unknown fields are allowed.
+Request bodies are checked against these shapes (types, enums, ranges,
+required fields) and then forwarded as the client sent them; fields the shapes
+do not name pass through (`corral.apis.shapes`). Messages are in `messages.py`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal, Required
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
-
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class ChatCompletionRequest(_Open):
-    """``POST /v1/chat/completions`` (OpenAI format)."""
-
-    model: str
-    messages: list[dict[str, Any]] = Field(min_length=1)
-    stream: bool = False
-    stream_options: dict[str, Any] | None = None
-    tools: list[dict[str, Any]] | None = None
-    response_format: dict[str, Any] | None = None
-    max_tokens: int | None = None
-    temperature: float | None = None
+from corral.apis.inference.messages import Message, ResponseFormat, StreamOptions, Tool
+from corral.apis.shapes import (
+    Count,
+    OpenShape,
+    Penalty,
+    PositiveInt,
+    Probability,
+    Stop,
+    Temperature,
+)
 
 
-class CompletionRequest(_Open):
-    """``POST /v1/completions`` (OpenAI format)."""
+class ChatCompletionRequest(TypedDict, total=False):
+    """``POST /v1/chat/completions`` (OpenAI format; other fields pass through)."""
 
-    model: str
-    prompt: str | list[Any]
-    stream: bool = False
-    max_tokens: int | None = None
+    model: Required[str]
+    messages: Required[Annotated[list[Message], Field(min_length=1)]]
+    stream: bool | None
+    stream_options: StreamOptions | None
+    temperature: Temperature | None
+    top_p: Probability | None
+    n: Count | None
+    max_tokens: PositiveInt | None
+    max_completion_tokens: PositiveInt | None
+    stop: Stop | None
+    presence_penalty: Penalty | None
+    frequency_penalty: Penalty | None
+    logit_bias: dict[str, float] | None
+    logprobs: bool | None
+    top_logprobs: Annotated[int, Field(ge=0, le=20)] | None
+    seed: int | None
+    user: str | None
+    tools: list[Tool] | None
+    tool_choice: Literal["none", "auto", "required"] | OpenShape | None
+    parallel_tool_calls: bool | None
+    response_format: ResponseFormat | None
+    metadata: dict[str, str] | None
+    store: bool | None
+    modalities: list[str] | None
+    reasoning_effort: str | None
+    service_tier: str | None
 
 
-class EmbeddingsRequest(_Open):
-    """``POST /v1/embeddings`` (OpenAI format)."""
+class CompletionRequest(TypedDict, total=False):
+    """``POST /v1/completions`` (OpenAI format; other fields pass through)."""
 
-    model: str
-    input: str | list[Any]
-    encoding_format: str | None = None
-    dimensions: int | None = None
+    model: Required[str]
+    prompt: Required[str | list[str] | list[int] | list[list[int]]]
+    stream: bool | None
+    stream_options: StreamOptions | None
+    temperature: Temperature | None
+    top_p: Probability | None
+    n: Count | None
+    best_of: Count | None
+    max_tokens: Annotated[int, Field(ge=0)] | None
+    stop: Stop | None
+    presence_penalty: Penalty | None
+    frequency_penalty: Penalty | None
+    logit_bias: dict[str, float] | None
+    logprobs: Annotated[int, Field(ge=0, le=5)] | None
+    echo: bool | None
+    suffix: str | None
+    seed: int | None
+    user: str | None
+
+
+class EmbeddingsRequest(TypedDict, total=False):
+    """``POST /v1/embeddings`` (OpenAI format; other fields pass through)."""
+
+    model: Required[str]
+    input: Required[
+        Annotated[str, Field(min_length=1)]
+        | Annotated[list[str] | list[int] | list[list[int]], Field(min_length=1)]
+    ]
+    encoding_format: Literal["float", "base64"] | None
+    dimensions: PositiveInt | None
+    user: str | None
 
 
 class StoredCompletionList(BaseModel):

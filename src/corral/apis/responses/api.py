@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from corral.apis.context import RequestContext
 from corral.apis.responses.models import CreateResponseRequest
@@ -30,6 +30,7 @@ class ListQuery:
     order: Order = "desc"
 
 
+@runtime_checkable
 class ResponsesProvider(Protocol):
     """The Responses API."""
 

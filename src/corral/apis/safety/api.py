@@ -11,7 +11,7 @@ do not).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from corral.apis.context import RequestContext
 
@@ -63,6 +63,7 @@ class Violation:
     categories: tuple[str, ...] = ()
 
 
+@runtime_checkable
 class SafetyProvider(Protocol):
     """A safety backend: an in-process rule set, a guard model, a cloud guardrail."""
 

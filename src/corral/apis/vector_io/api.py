@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from corral.apis.context import RequestContext
 from corral.apis.vector_io.models import (
@@ -110,6 +110,7 @@ class EmbeddingSpec:
     dimension: int
 
 
+@runtime_checkable
 class VectorIOProvider(Protocol):
     """The OpenAI vector stores API, for stores the router has already resolved."""
 

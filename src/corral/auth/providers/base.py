@@ -10,6 +10,10 @@ from typing import Any, Protocol
 import aiohttp
 
 from corral.apis.context import User
+from corral.errors import IdentityProviderUnavailable, Unauthenticated
+
+#: Errors of asking an identity service: it is down, slow, or answered garbage.
+TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,32 @@ class AuthProvider(Protocol):
     """Validates bearer tokens."""
 
     async def authenticate(self, token: str, request: RequestInfo) -> Identity:
-        """The identity behind `token`, or raise `Unauthenticated`."""
+        """The identity behind `token`.
+
+        Raises `Unauthenticated` when the token is bad, and
+        `IdentityProviderUnavailable` when it could not be judged.
+        """
         ...
 
     async def close(self) -> None:
         """Release the HTTP session."""
         ...
+
+
+def rejected_or_unavailable(status: int, service: str, rejected: str) -> Exception:
+    """What a non-success answer of an identity service means for the caller.
+
+    5xx and 429 say the service is in trouble, not that the token is bad (503);
+    any other status rejects the token (401 with `rejected`).
+    """
+    if status >= 500 or status == 429:
+        return IdentityProviderUnavailable(f"{service} answered {status}")
+    return Unauthenticated(rejected)
+
+
+def unavailable(service: str, exc: BaseException) -> IdentityProviderUnavailable:
+    """The error for an identity service that could not be reached or answered garbage."""
+    return IdentityProviderUnavailable(f"{service} unavailable: {type(exc).__name__}")
 
 
 def map_claims(claims: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, list[str]]:

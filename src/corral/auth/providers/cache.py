@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from corral.apis.context import User
 
@@ -19,9 +20,12 @@ def token_key(token: str) -> str:
 class IdentityCache:
     """Token hash → (user, expiry); oldest entries go first when full."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(
+        self, max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._items: OrderedDict[str, tuple[User, float]] = OrderedDict()
         self._max = max_entries
+        self._clock = clock
 
     def get(self, key: str) -> User | None:
         """The cached user, or None when absent or expired."""
@@ -29,7 +33,7 @@ class IdentityCache:
         if found is None:
             return None
         user, expires = found
-        if expires <= time.monotonic():
+        if expires <= self._clock():
             del self._items[key]
             return None
         self._items.move_to_end(key)
@@ -39,7 +43,7 @@ class IdentityCache:
         """Remember `user` for `ttl` seconds."""
         if ttl <= 0:
             return
-        self._items[key] = (user, time.monotonic() + ttl)
+        self._items[key] = (user, self._clock() + ttl)
         self._items.move_to_end(key)
         while len(self._items) > self._max:
             self._items.popitem(last=False)

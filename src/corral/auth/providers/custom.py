@@ -19,7 +19,14 @@ from typing import Any
 import aiohttp
 
 from corral.apis.context import User
-from corral.auth.providers.base import Identity, RequestInfo, http_session
+from corral.auth.providers.base import (
+    TRANSPORT_ERRORS,
+    Identity,
+    RequestInfo,
+    http_session,
+    rejected_or_unavailable,
+    unavailable,
+)
 from corral.config.auth import CustomAuthConfig
 from corral.errors import Unauthenticated
 
@@ -57,12 +64,14 @@ class CustomAuthProvider:
         try:
             async with self._session.post(self._config.endpoint, json=body) as resp:
                 if resp.status != 200:
-                    raise Unauthenticated("the token was rejected by the authentication endpoint")
+                    raise rejected_or_unavailable(
+                        resp.status,
+                        "the authentication endpoint",
+                        "the token was rejected by the authentication endpoint",
+                    )
                 data: Any = await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise Unauthenticated(
-                f"authentication endpoint unavailable: {type(exc).__name__}"
-            ) from None
+        except TRANSPORT_ERRORS as exc:
+            raise unavailable("the authentication endpoint", exc) from None
         return Identity(_user(data, token), self._config.cache_ttl)
 
     async def close(self) -> None:

@@ -7,7 +7,15 @@ from typing import Any
 import aiohttp
 
 from corral.apis.context import User
-from corral.auth.providers.base import Identity, RequestInfo, http_session, map_claims
+from corral.auth.providers.base import (
+    TRANSPORT_ERRORS,
+    Identity,
+    RequestInfo,
+    http_session,
+    map_claims,
+    rejected_or_unavailable,
+    unavailable,
+)
 from corral.config.auth import GitHubTokenConfig
 from corral.errors import Unauthenticated
 
@@ -26,10 +34,12 @@ class GitHubTokenProvider:
         try:
             async with self._session.get(self._base + path, headers=headers) as resp:
                 if resp.status != 200:
-                    raise Unauthenticated("GitHub rejected the token")
+                    raise rejected_or_unavailable(
+                        resp.status, "GitHub", "GitHub rejected the token"
+                    )
                 return await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise Unauthenticated(f"GitHub unavailable: {type(exc).__name__}") from None
+        except TRANSPORT_ERRORS as exc:
+            raise unavailable("GitHub", exc) from None
 
     async def authenticate(self, token: str, request: RequestInfo) -> Identity:
         """GET /user (and /user/orgs when organizations are mapped)."""

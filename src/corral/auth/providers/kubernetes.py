@@ -7,7 +7,15 @@ from typing import Any
 import aiohttp
 
 from corral.apis.context import User
-from corral.auth.providers.base import Identity, RequestInfo, http_session, map_claims
+from corral.auth.providers.base import (
+    TRANSPORT_ERRORS,
+    Identity,
+    RequestInfo,
+    http_session,
+    map_claims,
+    rejected_or_unavailable,
+    unavailable,
+)
 from corral.config.auth import KubernetesConfig
 from corral.errors import Unauthenticated
 
@@ -31,12 +39,14 @@ class KubernetesProvider:
         try:
             async with self._session.post(self._url, json=REVIEW_BODY, headers=headers) as resp:
                 if resp.status not in (200, 201):
-                    raise Unauthenticated("the Kubernetes API server rejected the token")
+                    raise rejected_or_unavailable(
+                        resp.status,
+                        "the Kubernetes API server",
+                        "the Kubernetes API server rejected the token",
+                    )
                 data: Any = await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise Unauthenticated(
-                f"Kubernetes API server unavailable: {type(exc).__name__}"
-            ) from None
+        except TRANSPORT_ERRORS as exc:
+            raise unavailable("the Kubernetes API server", exc) from None
         info = ((data or {}).get("status") or {}).get("userInfo") or {}
         username = info.get("username")
         if not isinstance(username, str) or not username:

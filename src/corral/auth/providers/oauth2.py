@@ -6,22 +6,34 @@ secret is never accepted), the key is chosen by ``kid`` from the JWKS and must
 agree with ``alg``; signature, ``exp`` (required), ``nbf``, ``iss`` and ``aud``
 are verified with 30 s of leeway. Keys are refreshed every ``key_recheck_period``
 seconds, and at once on an unknown ``kid`` — at most once every 10 s, so
-garbage tokens cannot make corral hammer the key server.
+garbage tokens cannot make corral hammer the key server. When the key server
+is down, a periodic refresh keeps the keys it has (and tries again after 10 s),
+so tokens signed with known keys still validate; a token that needs keys corral
+does not have is answered 503 (`IdentityProviderUnavailable`), never 401.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 import jwt
 
 from corral.apis.context import User
-from corral.auth.providers.base import Identity, RequestInfo, http_session, map_claims
+from corral.auth.providers.base import (
+    TRANSPORT_ERRORS,
+    Identity,
+    RequestInfo,
+    http_session,
+    map_claims,
+    unavailable,
+)
 from corral.config.auth import OAuth2TokenConfig
-from corral.errors import Unauthenticated
+from corral.errors import IdentityProviderUnavailable, Unauthenticated
 
 ASYMMETRIC = frozenset(
     {
@@ -38,6 +50,8 @@ ASYMMETRIC = frozenset(
         "EdDSA",
     }
 )
+log = logging.getLogger("corral.auth")
+
 LEEWAY_SECONDS = 30
 MIN_REFETCH_SECONDS = 10.0
 MAX_TOKEN_BYTES = 16384
@@ -46,23 +60,36 @@ MAX_TOKEN_BYTES = 16384
 class JWKSCache:
     """Signing keys by kid, refreshed periodically and on demand (rate-limited)."""
 
-    def __init__(self, config: OAuth2TokenConfig, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self,
+        config: OAuth2TokenConfig,
+        session: aiohttp.ClientSession,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         assert config.jwks is not None
         self._jwks = config.jwks
         self._session = session
+        self._clock = clock
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = 0.0
+        self._fetched_at: float | None = None
+        #: Why the last fetch failed (None after a success): answers requests in between.
+        self._last_error: IdentityProviderUnavailable | None = None
         self._lock = asyncio.Lock()
+
+    def _age(self) -> float:
+        return float("inf") if self._fetched_at is None else self._clock() - self._fetched_at
 
     async def key(self, kid: str | None) -> jwt.PyJWK:
         """The key for `kid` (or the only key when the token names none)."""
-        if time.monotonic() - self._fetched_at > self._jwks.key_recheck_period:
-            await self._refresh()
+        if not self._keys or self._age() > self._jwks.key_recheck_period:
+            await self._refresh(keep_on_failure=True)
         found = self._lookup(kid)
-        if found is None and time.monotonic() - self._fetched_at > MIN_REFETCH_SECONDS:
-            await self._refresh()
+        if found is None and self._age() > MIN_REFETCH_SECONDS:
+            await self._refresh(keep_on_failure=False)
             found = self._lookup(kid)
         if found is None:
+            if self._last_error is not None:
+                raise self._last_error
             raise Unauthenticated("the token's signing key is unknown")
         return found
 
@@ -71,27 +98,41 @@ class JWKSCache:
             return next(iter(self._keys.values())) if len(self._keys) == 1 else None
         return self._keys.get(kid)
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, keep_on_failure: bool) -> None:
+        """Fetch the keys; a failed periodic refresh keeps the known ones and retries soon."""
         async with self._lock:
-            if time.monotonic() - self._fetched_at < 1.0:
+            if self._age() < 1.0:
                 return
-            self._fetched_at = time.monotonic()
-            headers = {"Authorization": f"Bearer {self._jwks.token}"} if self._jwks.token else {}
+            self._fetched_at = self._clock()
             try:
-                async with self._session.get(self._jwks.uri, headers=headers) as resp:
-                    resp.raise_for_status()
-                    data = await resp.json(content_type=None)
-            except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-                raise Unauthenticated(f"signing keys unavailable: {type(exc).__name__}") from None
-            keys: dict[str, jwt.PyJWK] = {}
-            for index, raw in enumerate(data.get("keys", []) if isinstance(data, dict) else []):
-                try:
-                    key = jwt.PyJWK(raw)
-                except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError):
-                    continue
-                if key.algorithm_name in ASYMMETRIC:
-                    keys[str(raw.get("kid", index))] = key
-            self._keys = keys
+                self._keys = await self._fetch()
+                self._last_error = None
+            except IdentityProviderUnavailable as exc:
+                self._last_error = exc
+                if not (keep_on_failure and self._keys):
+                    raise
+                self._fetched_at -= max(0.0, self._jwks.key_recheck_period - MIN_REFETCH_SECONDS)
+                log.warning("%s; keeping the %d known signing keys", exc.message, len(self._keys))
+
+    async def _fetch(self) -> dict[str, jwt.PyJWK]:
+        assert self._jwks is not None
+        headers = {"Authorization": f"Bearer {self._jwks.token}"} if self._jwks.token else {}
+        try:
+            async with self._session.get(self._jwks.uri, headers=headers) as resp:
+                if resp.status != 200:
+                    raise IdentityProviderUnavailable(f"the JWKS endpoint answered {resp.status}")
+                data = await resp.json(content_type=None)
+        except TRANSPORT_ERRORS as exc:
+            raise unavailable("the JWKS endpoint", exc) from None
+        keys: dict[str, jwt.PyJWK] = {}
+        for index, raw in enumerate(data.get("keys", []) if isinstance(data, dict) else []):
+            try:
+                key = jwt.PyJWK(raw)
+            except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError):
+                continue
+            if key.algorithm_name in ASYMMETRIC:
+                keys[str(raw.get("kid", index))] = key
+        return keys
 
 
 class OAuth2TokenProvider:
@@ -166,9 +207,13 @@ class OAuth2TokenProvider:
             auth = aiohttp.BasicAuth(cfg.client_id, cfg.client_secret)
         try:
             async with self._session.post(cfg.url, data=form, auth=auth) as resp:
-                data = await resp.json(content_type=None) if resp.status == 200 else None
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise Unauthenticated(f"introspection unavailable: {type(exc).__name__}") from None
+                if resp.status != 200:  # an inactive token is a 200 with active: false
+                    raise IdentityProviderUnavailable(
+                        f"the introspection endpoint answered {resp.status}"
+                    )
+                data = await resp.json(content_type=None)
+        except TRANSPORT_ERRORS as exc:
+            raise unavailable("the introspection endpoint", exc) from None
         if not isinstance(data, dict) or data.get("active") is not True:
             raise Unauthenticated("the token is not active")
         principal = data.get("sub") or data.get("username")

@@ -1,58 +1,23 @@
-"""Routers: one per auto-routed API, dispatching each call to the provider that owns the resource.
+"""Routers: one per API, dispatching each call to the provider that owns the resource.
 
-`ROUTER_FACTORIES` maps an API to the function that builds its router from the
-API's provider instances and the stack's shared services. An API without an
-entry has no router; its single provider is called directly.
+`ROUTERS` lists the `RouterSpec` of every API served through providers; the
+`Stack` builds them in dependency order and reads them back through the same
+specs (typed keys). `BUILTIN_ROUTERS` are the APIs corral serves itself
+(conversations, prompts): built first, whatever the config, because providers
+(the responses loop) use them. Adding an API with a router is one spec in its
+router module plus one line here (docs/architecture.md, "Adding an API").
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from corral.core.routers.conversations import CONVERSATIONS
+from corral.core.routers.files import FILES
+from corral.core.routers.inference import INFERENCE
+from corral.core.routers.prompts import PROMPTS
+from corral.core.routers.responses import RESPONSES
+from corral.core.routers.safety import SAFETY
+from corral.core.routers.spec import AnyRouterSpec
+from corral.core.routers.vector_io import VECTOR_IO
 
-from corral.core.spec import Api
-
-if TYPE_CHECKING:
-    from corral.core.resolver import ProviderInstance
-    from corral.core.stack import Stack
-
-RouterFactory = Callable[["Stack", list["ProviderInstance"]], Awaitable[Any]]
-
-
-async def _inference(stack: Stack, instances: list[ProviderInstance]) -> Any:
-    from corral.core.routers.inference import create_inference_router
-
-    return await create_inference_router(stack, instances)
-
-
-async def _safety(stack: Stack, instances: list[ProviderInstance]) -> Any:
-    from corral.core.routers.safety import create_safety_router
-
-    return await create_safety_router(stack, instances)
-
-
-async def _files(stack: Stack, instances: list[ProviderInstance]) -> Any:
-    from corral.core.routers.files import create_files_router
-
-    return await create_files_router(stack, instances)
-
-
-async def _vector_io(stack: Stack, instances: list[ProviderInstance]) -> Any:
-    from corral.core.routers.vector_io import create_vector_io_router
-
-    return await create_vector_io_router(stack, instances)
-
-
-async def _responses(stack: Stack, instances: list[ProviderInstance]) -> Any:
-    from corral.core.routers.responses import create_responses_router
-
-    return await create_responses_router(stack, instances)
-
-
-ROUTER_FACTORIES: Mapping[Api, RouterFactory] = {
-    Api.inference: _inference,
-    Api.safety: _safety,
-    Api.files: _files,
-    Api.vector_io: _vector_io,
-    Api.responses: _responses,
-}
+ROUTERS: tuple[AnyRouterSpec, ...] = (INFERENCE, SAFETY, FILES, VECTOR_IO, RESPONSES)
+BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS)

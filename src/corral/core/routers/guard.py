@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from corral.apis.context import RequestContext
 from corral.apis.inference.api import ChunkStream
 from corral.apis.safety.api import ShieldMessage, Violation
 from corral.apis.safety.messages import shield_messages
-from corral.errors import InvalidParameter, ServiceUnavailable, ShieldViolation
+from corral.errors import InvalidParameter, ShieldViolation
 
 if TYPE_CHECKING:
     from corral.core.routers.safety import SafetyRouter
@@ -51,7 +51,7 @@ class ChatGuard:
         self,
         default: GuardShields,
         per_model: dict[str, GuardShields],
-        safety: Callable[[], SafetyRouter | None],
+        safety: SafetyRouter,
     ) -> None:
         self._default = default if default.input or default.output else None
         self._per_model = per_model
@@ -105,9 +105,7 @@ class ChatGuard:
     async def _check(
         self, shield_ids: Sequence[str], messages: Sequence[ShieldMessage], ctx: RequestContext
     ) -> None:
-        safety = self._safety()
-        if safety is None:
-            raise ServiceUnavailable("the safety API is not running", code="safety_unavailable")
+        safety = self._safety
         verdicts = await asyncio.gather(*(safety.check(s, messages, ctx) for s in shield_ids))
         for shield_id, violation in zip(shield_ids, verdicts, strict=True):
             if violation is None:

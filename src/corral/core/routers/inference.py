@@ -17,6 +17,7 @@ import orjson
 
 from corral.apis.context import RequestContext
 from corral.apis.inference.api import ChunkStream, InferenceCall, InferenceProvider
+from corral.apis.spec import Api
 from corral.core.inference_store import InferenceStore
 from corral.core.routers.guard import (
     ChatGuard,
@@ -25,12 +26,12 @@ from corral.core.routers.guard import (
     chat_history,
     prompt_history,
 )
+from corral.core.routers.safety import SAFETY
+from corral.core.routers.spec import RouterContext, RouterSpec, implementations
 from corral.core.routing_tables.models import ModelsTable, model_identifier
-from corral.core.spec import Api
 
 if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
-    from corral.core.stack import Stack
 
 log = logging.getLogger("corral.inference")
 
@@ -40,11 +41,14 @@ _MODEL_KEYS = (b'"model":"', b'"model": "')
 class InferenceRouter:
     """Routes OpenAI-compatible inference calls to the provider that owns the model."""
 
-    def __init__(
-        self, models: ModelsTable, store: InferenceStore | None, guard: ChatGuard | None = None
-    ) -> None:
+    def __init__(self, models: ModelsTable, store: InferenceStore | None) -> None:
         self.models = models
         self.store = store
+        #: Set in the connect phase when the run config names guard shields.
+        self.guard: ChatGuard | None = None
+
+    def attach_guard(self, guard: ChatGuard) -> None:
+        """Guard completions with shields (the stack's connect phase calls this once)."""
         self.guard = guard
 
     async def chat_completion(
@@ -166,43 +170,49 @@ def relabel_chunk(chunk: bytes, ident: bytes, identifier: str) -> bytes:
 
 
 async def create_inference_router(
-    stack: Stack, instances: list[ProviderInstance]
+    ctx: RouterContext, instances: list[ProviderInstance]
 ) -> InferenceRouter:
     """Build the models table and router from the inference providers."""
-    providers: dict[str, InferenceProvider] = {i.provider_id: i.impl for i in instances}
-    models = ModelsTable(stack.resources, providers, stack.access)
-    await models.register_config_models(stack.run.all_models())
+    providers = implementations(instances, InferenceProvider)
+    models = ModelsTable(ctx.resources, providers, ctx.access)
+    run = ctx.loaded.run
+    await models.register_config_models(run.all_models())
     await models.discover()
     store = None
-    ref = stack.run.storage.stores.inference
+    ref = run.storage.stores.inference
     if ref is not None:
         store = InferenceStore(
-            stack.storage.sql(ref),
+            ctx.storage.sql(ref),
             ref.table_name,
             ref.max_write_queue_size,
             ref.num_writers,
-            stack.access,
+            ctx.access,
         )
         await store.start()
-    return InferenceRouter(models, store, _chat_guard(stack, models))
+    return InferenceRouter(models, store)
 
 
-def _chat_guard(stack: Stack, models: ModelsTable) -> ChatGuard | None:
-    """The guard for the shields the run config names, or None when there are none."""
-    safety = stack.run.safety
+def attach_chat_guard(router: InferenceRouter, ctx: RouterContext) -> None:
+    """Connect phase: guard the models the config names shields for (the safety router exists)."""
+    run = ctx.loaded.run
+    safety = run.safety
     default = GuardShields(tuple(safety.input_shields), tuple(safety.output_shields))
     per_model: dict[str, GuardShields] = {}
-    for model in stack.run.all_models():
-        provider_id = model.provider_id or models.default_provider()
+    for model in run.all_models():
+        provider_id = model.provider_id or router.models.default_provider()
         if provider_id is None or not (model.input_shields or model.output_shields):
             continue
         ident = model_identifier(provider_id, model.provider_model_id or model.model_id)
         inputs = _merged(default.input, model.input_shields)
         per_model[ident] = GuardShields(inputs, _merged(default.output, model.output_shields))
-    if not (default.input or default.output or per_model):
-        return None
-    return ChatGuard(default, per_model, lambda: stack.routers.get(Api.safety))
+    if default.input or default.output or per_model:
+        router.attach_guard(ChatGuard(default, per_model, ctx.routers.require(SAFETY)))
 
 
 def _merged(first: tuple[str, ...], then: list[str]) -> tuple[str, ...]:
     return first + tuple(s for s in then if s not in first)
+
+
+INFERENCE: RouterSpec[InferenceRouter] = RouterSpec(
+    Api.inference, create_inference_router, attach_chat_guard
+)

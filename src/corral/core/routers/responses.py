@@ -1,33 +1,14 @@
-"""The responses "router": the one responses provider, called directly.
+"""The responses "router": the one configured responses provider.
 
 A response is not a registered resource (there is nothing to route on), so
-exactly one responses provider may be configured; a second is a config error
-naming both.
+exactly one responses provider may be configured (a static check of the
+config); the routes call it directly.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from corral.apis.responses.api import ResponsesProvider
-from corral.config.issues import ConfigError
+from corral.apis.spec import Api
+from corral.core.routers.spec import RouterSpec, single_provider
 
-if TYPE_CHECKING:
-    from corral.core.resolver import ProviderInstance
-    from corral.core.stack import Stack
-
-
-async def create_responses_router(
-    stack: Stack, instances: list[ProviderInstance]
-) -> ResponsesProvider:
-    """The single responses provider."""
-    if len(instances) > 1:
-        ids = ", ".join(i.provider_id for i in instances)
-        raise ConfigError.single(
-            stack.loaded.source,
-            f"only one responses provider may be configured (found: {ids})",
-            "keep one entry under providers.responses",
-            ("providers", "responses"),
-        )
-    provider: ResponsesProvider = instances[0].impl
-    return provider
+RESPONSES: RouterSpec[ResponsesProvider] = single_provider(Api.responses, ResponsesProvider)

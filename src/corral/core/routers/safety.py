@@ -21,12 +21,13 @@ from corral.apis.safety.models import (
     moderation_result,
     violation_payload,
 )
+from corral.apis.spec import Api
+from corral.core.routers.spec import RouterContext, RouterSpec, implementations
 from corral.core.routing_tables.shields import RoutedShield, ShieldsTable
 from corral.errors import InvalidParameter, NotFound
 
 if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
-    from corral.core.stack import Stack
 
 #: Moderation inputs checked at once (each may be a guard-model call).
 MODERATION_CONCURRENCY = 8
@@ -84,6 +85,9 @@ class SafetyRouter:
             )
         return self.shields.resolve(self.default_shield_id, ctx.user)
 
+    async def shutdown(self) -> None:
+        """Nothing of its own to release (the shields' providers stop themselves)."""
+
 
 async def _run(
     routed: RoutedShield,
@@ -112,9 +116,15 @@ def moderation_inputs(raw: Any) -> list[str]:
     return out
 
 
-async def create_safety_router(stack: Stack, instances: list[ProviderInstance]) -> SafetyRouter:
+async def create_safety_router(
+    ctx: RouterContext, instances: list[ProviderInstance]
+) -> SafetyRouter:
     """Build the shields table (config shields vetted by their providers) and the router."""
-    providers: dict[str, SafetyProvider] = {i.provider_id: i.impl for i in instances}
-    shields = ShieldsTable(stack.resources, providers, stack.access)
-    await shields.register_config_shields(stack.run.all_shields(), stack.loaded.source)
-    return SafetyRouter(shields, stack.run.safety.default_shield_id)
+    providers = implementations(instances, SafetyProvider)
+    shields = ShieldsTable(ctx.resources, providers, ctx.access)
+    run = ctx.loaded.run
+    await shields.register_config_shields(run.all_shields(), ctx.loaded.source)
+    return SafetyRouter(shields, run.safety.default_shield_id)
+
+
+SAFETY: RouterSpec[SafetyRouter] = RouterSpec(Api.safety, create_safety_router)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from corral.apis.context import RequestContext
+from corral.apis.spec import Api
 from corral.apis.vector_io.api import VectorIOProvider
 from corral.apis.vector_io.models import (
     AttachFileRequest,
@@ -29,12 +30,12 @@ from corral.apis.vector_io.models import (
     VectorStoreObject,
 )
 from corral.apis.vector_io.paging import paginate
+from corral.core.routers.inference import INFERENCE
+from corral.core.routers.spec import RouterContext, RouterSpec, implementations
 from corral.core.routing_tables.vector_stores import VectorStoresTable
-from corral.core.spec import Api
 
 if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
-    from corral.core.stack import Stack
 
 
 class VectorIORouter:
@@ -172,16 +173,20 @@ class VectorIORouter:
 
 
 async def create_vector_io_router(
-    stack: Stack, instances: list[ProviderInstance]
+    ctx: RouterContext, instances: list[ProviderInstance]
 ) -> VectorIORouter:
     """Build the routing table, create the config's stores and return the router."""
-    defaults = stack.run.vector_stores
+    run = ctx.loaded.run
+    defaults = run.vector_stores
     table = VectorStoresTable(
-        stack.resources,
-        {i.provider_id: i.impl for i in instances},
-        stack.access,
-        stack.routers.get(Api.inference),
+        ctx.resources,
+        implementations(instances, VectorIOProvider),
+        ctx.access,
+        ctx.routers.get(INFERENCE),
         defaults if not isinstance(defaults, list) else None,
     )
-    await table.register_config_stores(stack.run.all_vector_stores())
+    await table.register_config_stores(run.all_vector_stores())
     return VectorIORouter(table)
+
+
+VECTOR_IO: RouterSpec[VectorIORouter] = RouterSpec(Api.vector_io, create_vector_io_router)

@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from corral.apis.context import RequestContext, User
 from corral.apis.resources import Owner, Resource
@@ -24,6 +24,9 @@ from corral.config.resources import VectorStoreResource
 from corral.config.run import VectorStoresDefaults
 from corral.core.resources import ResourceRegistry
 from corral.errors import CorralError, Forbidden, InvalidParameter, NotFound
+
+if TYPE_CHECKING:
+    from corral.core.routers.inference import InferenceRouter
 
 log = logging.getLogger("corral.vector_stores")
 
@@ -48,7 +51,7 @@ class VectorStoresTable:
         registry: ResourceRegistry,
         providers: dict[str, VectorIOProvider],
         access: AccessPolicy,
-        inference: Any,
+        inference: InferenceRouter | None,
         defaults: VectorStoresDefaults | None,
     ) -> None:
         self._registry = registry
@@ -136,6 +139,8 @@ class VectorStoresTable:
         return found[0].identifier if len(found) == 1 else None
 
     async def _probe_dimension(self, model: str, ctx: RequestContext) -> int:
+        if self._inference is None:
+            raise InvalidParameter("embedding_model", "no inference provider is configured")
         response = await self._inference.embeddings(
             {"model": model, "input": ["dimension probe"]}, ctx
         )

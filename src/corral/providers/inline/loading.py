@@ -46,13 +46,31 @@ def _import_numpy_here() -> None:
 class BackgroundLoad(Generic[T]):
     """One object (a model) built by a blocking function on an executor."""
 
-    def __init__(self, what: str, load: Callable[[], T], executor: Executor) -> None:
+    def __init__(
+        self,
+        what: str,
+        load: Callable[[], T],
+        executor: Executor,
+        before: tuple[Callable[[], None], str] | None = None,
+    ) -> None:
         self.what = what
+        #: A blocking wait run first, outside the load lock, and what health says meanwhile
+        #: (the llama.cpp runtime still being built).
+        self._before = before
+        self._waiting = before is not None
         _import_numpy_here()
         log.info("loading %s", what)
         self._future = asyncio.get_running_loop().run_in_executor(executor, self._timed, load)
 
     def _timed(self, load: Callable[[], T]) -> T:
+        if self._before is not None:
+            try:
+                self._before[0]()
+            except Exception as exc:
+                log.error("loading %s failed: %s", self.what, exc)
+                raise
+            finally:
+                self._waiting = False
         with _LOAD_LOCK:
             started = time.perf_counter()
             try:
@@ -66,6 +84,8 @@ class BackgroundLoad(Generic[T]):
     def health(self) -> ProviderHealth:
         """``loading``, ``ok`` or ``error`` with the cause."""
         if not self._future.done():
+            if self._waiting and self._before is not None:
+                return ProviderHealth("Loading", f"{self.what}: {self._before[1]}")
             return ProviderHealth("Loading", f"loading {self.what}")
         exc = self._future.exception()
         if exc is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from corral.core.spec import ProviderStartupError
+from corral.apis.spec import ProviderStartupError
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,17 @@
 """`OpenAICompatClient`: one pooled aiohttp session to one OpenAI-compatible upstream.
 
 Responsibilities: keep-alive connection pool, TLS context created once,
-timeouts, bounded retries with backoff (connect errors, 429 and 503, only
-before any byte of a response was used), streaming SSE pass-through without
+timeouts, bounded retries with backoff, streaming SSE pass-through without
 re-serialising, and turning upstream failures into corral errors at this edge
 (R4): the upstream's status and ``retry-after`` are kept as fields and corral
 picks its own status, so an upstream 401 is never the client's 401.
+
+Retries never run a generation twice. A request is sent again only when the
+upstream provably did not get it (no connection could be opened, or the pooled
+connection was found closed before anything was written: RFC 9112 §9.3.1), when
+it answered 429 or 503 (it refused the work), or, for a GET, when the
+connection dropped before any byte of an answer. A POST whose connection drops
+after it was written is a 502: the upstream may be generating, and paying, for it.
 """
 
 from __future__ import annotations
@@ -29,10 +35,10 @@ from corral.errors import (
     UpstreamTimeout,
 )
 from corral.providers.openai_compat.transport import (
-    ConnectFailed,
     ConnectionDropped,
     ConnectionPool,
     Origin,
+    RequestNotSent,
     Response,
 )
 
@@ -122,12 +128,13 @@ class OpenAICompatClient:
     ) -> Any:
         """POST a JSON body and return the parsed JSON answer."""
         request = self._request(b"POST", path, orjson.dumps(body), api_key)
-        _, data = await self._answer(request, stream=False)
+        _, data = await self._answer(request, stream=False, idempotent=False)
         return self._parse(data)
 
     async def get_json(self, path: str, api_key: str | None = None) -> Any:
         """GET and return the parsed JSON answer."""
-        _, data = await self._answer(self._request(b"GET", path, None, api_key), stream=False)
+        request = self._request(b"GET", path, None, api_key)
+        _, data = await self._answer(request, stream=False, idempotent=True)
         return self._parse(data)
 
     async def stream(
@@ -140,7 +147,7 @@ class OpenAICompatClient:
         upstream generation. Each wait for upstream bytes is bounded by the timeout.
         """
         request = self._request(b"POST", path, orjson.dumps(body), api_key)
-        resp, _ = await self._answer(request, stream=True)
+        resp, _ = await self._answer(request, stream=True, idempotent=False)
         if resp.content_type != "text/event-stream":
             resp.close()
             raise UpstreamError(
@@ -150,8 +157,10 @@ class OpenAICompatClient:
             )
         return EventStream(resp, self.settings.timeout, self)
 
-    async def _answer(self, request: bytes, *, stream: bool) -> tuple[Response, bytes]:
-        """A successful response to `request`, retried as ``max_retries`` allows.
+    async def _answer(
+        self, request: bytes, *, stream: bool, idempotent: bool
+    ) -> tuple[Response, bytes]:
+        """A successful response to `request`, retried as ``max_retries`` allows (module doc).
 
         A plain call's attempt (connect, send, whole body) has one deadline; a
         stream's head and each later read have their own. Deadlines are checked
@@ -164,17 +173,15 @@ class OpenAICompatClient:
         while True:
             deadline = loop.time() + self.settings.timeout
             try:
-                resp = await self._send(request, deadline)
+                resp = await self.pool().request(request, deadline)
                 if stream and resp.status < 400:
                     return resp, b""
                 body = await resp.read(loop.time() + self.settings.timeout if stream else deadline)
-            except _NoAnswer as exc:
-                if attempt < self.settings.max_retries:
+            except (TimeoutError, OSError) as exc:
+                if attempt < self.settings.max_retries and _unsent(exc, idempotent):
                     attempt += 1
                     await asyncio.sleep(_backoff(attempt))
                     continue
-                raise self.transport_error(exc.cause) from exc.cause
-            except (TimeoutError, OSError) as exc:
                 raise self.transport_error(exc) from exc
             if resp.status < 400:
                 return resp, body
@@ -183,17 +190,6 @@ class OpenAICompatClient:
                 raise self._status_error(resp, body)
             attempt += 1
             await asyncio.sleep(delay)
-
-    async def _send(self, request: bytes, deadline: float | None) -> Response:
-        """Send on a pooled connection and wait for the response head.
-
-        A refused connection, or one dropped before any answer, is `_NoAnswer`:
-        the callers may try again (bounded by ``max_retries``).
-        """
-        try:
-            return await self.pool().request(request, deadline)
-        except (ConnectFailed, ConnectionDropped) as exc:
-            raise _NoAnswer(exc) from exc
 
     def _retry_delay(self, resp: Response, attempt: int) -> float | None:
         """Seconds to wait before retrying a 429/503, or None to give up."""
@@ -305,12 +301,11 @@ def _auth_header(api_key: str) -> bytes:
     return b"authorization: Bearer " + api_key.encode("latin-1", "replace") + b"\r\n"
 
 
-class _NoAnswer(Exception):
-    """The upstream was not reached, or dropped the connection before answering."""
-
-    def __init__(self, cause: OSError) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
+def _unsent(exc: BaseException, idempotent: bool) -> bool:
+    """True when sending the request again cannot make the upstream do its work twice."""
+    if isinstance(exc, RequestNotSent):
+        return True
+    return idempotent and isinstance(exc, ConnectionDropped) and not exc.answered
 
 
 def _backoff(attempt: int) -> float:

@@ -28,12 +28,25 @@ import httptools
 HIGH_WATER = 256 * 1024  # buffered body bytes at which reading pauses until they are taken
 
 
-class ConnectFailed(OSError):
+class RequestNotSent(OSError):
+    """The request provably never reached the upstream: it may be sent again, whatever it does."""
+
+
+class ConnectFailed(RequestNotSent):
     """No connection could be opened (refused, unresolvable, TLS handshake failed)."""
 
 
 class ConnectionDropped(OSError):
-    """The upstream closed the connection before its response was complete."""
+    """The upstream closed the connection before its response was complete.
+
+    The request was written, so the upstream may have acted on it: only an
+    idempotent request may be repeated after this, and only when `answered` is
+    False (no byte of a response arrived).
+    """
+
+    def __init__(self, message: str, *, answered: bool) -> None:
+        super().__init__(message)
+        self.answered = answered
 
 
 class ReadTimeout(TimeoutError):
@@ -95,7 +108,7 @@ class _Connection(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
-            self._fail(ConnectionDropped(f"invalid HTTP response: {exc}"))
+            self._fail(ConnectionDropped(f"invalid HTTP response: {exc}", answered=True))
             self.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -105,7 +118,10 @@ class _Connection(asyncio.Protocol):
                 self.complete = True  # the body ran until the upstream closed the connection
                 self._wake()
             else:
-                self._fail(ConnectionDropped("the upstream closed the connection"))
+                answered = self.status != 0 or self.head_done
+                self._fail(
+                    ConnectionDropped("the upstream closed the connection", answered=answered)
+                )
         self._pool.discard(self)
 
     # -- httptools callbacks ------------------------------------------------------------------
@@ -145,8 +161,15 @@ class _Connection(asyncio.Protocol):
     # -- used by the pool and `Response` ------------------------------------------------------
 
     def send(self, data: bytes) -> None:
-        """Write one request (head and body together)."""
+        """Write one request (head and body together).
+
+        A connection already closing (the upstream's FIN arrived while it was
+        idle) is `RequestNotSent`: nothing was written, so another connection
+        may carry the request.
+        """
         assert self.transport is not None
+        if self.closed or self.transport.is_closing():
+            raise RequestNotSent("the idle connection was closed by the upstream")
         self._begin()
         self.error = None
         self.transport.write(data)

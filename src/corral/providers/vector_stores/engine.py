@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corral.apis.context import RequestContext
 from corral.apis.files.api import FilesProvider
+from corral.apis.storage import KVStore
 from corral.apis.vector_io.api import EmbeddingSpec, VectorIndex
 from corral.apis.vector_io.models import (
     AttachFileRequest,
@@ -47,7 +48,9 @@ from corral.providers.vector_stores.state import (
     counts,
     file_object,
 )
-from corral.storage.api import KVStore
+
+if TYPE_CHECKING:
+    from corral.core.routers.inference import InferenceRouter
 
 DAY = 86400
 
@@ -59,7 +62,7 @@ class VectorStores:
         self,
         index: VectorIndex,
         kv: KVStore,
-        inference: Any,
+        inference: InferenceRouter,
         files: FilesProvider | None,
         *,
         provider_id: str = "",

@@ -16,7 +16,7 @@ import logging
 import math
 import struct
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corral.apis.context import RequestContext, User
 from corral.apis.files.api import FilesProvider
@@ -26,6 +26,9 @@ from corral.errors import CorralError, NotFound
 from corral.providers.vector_stores.chunking import chunk_text
 from corral.providers.vector_stores.extract import InvalidFile, UnsupportedFile, extract_text
 from corral.providers.vector_stores.state import FileRecord, StateStore
+
+if TYPE_CHECKING:
+    from corral.core.routers.inference import InferenceRouter
 
 log = logging.getLogger("corral.vector_io")
 
@@ -39,7 +42,7 @@ class EmbeddingFailed(Exception):
 class Embedder:
     """Embeds texts through the inference router; the vectors come back unit-length."""
 
-    def __init__(self, inference: Any) -> None:
+    def __init__(self, inference: InferenceRouter) -> None:
         self._inference = inference
 
     async def embed(

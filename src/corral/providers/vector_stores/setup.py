@@ -8,12 +8,14 @@ writes it), or, when the provider allows it, a default file of its own.
 
 from __future__ import annotations
 
+from corral.apis.spec import ProviderDeps, ProviderStartupError
+from corral.apis.storage import KVStore
 from corral.apis.vector_io.api import VectorIndex
 from corral.config.issues import ConfigError
 from corral.config.storage import InlineSqliteKVStore, KVReference
-from corral.core.spec import Api, ProviderDeps, ProviderStartupError
+from corral.core.routers.files import FILES
+from corral.core.routers.inference import INFERENCE
 from corral.providers.vector_stores.engine import VectorStores
-from corral.storage.api import KVStore
 
 
 async def provider_kv(
@@ -46,8 +48,8 @@ async def start_engine(
     engine = VectorStores(
         index,
         kv,
-        deps.apis.get(Api.inference),
-        deps.apis.get(Api.files),
+        deps.routers.require(INFERENCE),
+        deps.routers.get(FILES),
         provider_id=deps.provider_id,
         ingest_concurrency=ingest_concurrency,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from corral.apis.storage import KVStore
 from corral.apis.vector_io.models import (
     Attributes,
     ChunkingStrategyStatic,
@@ -24,7 +25,6 @@ from corral.apis.vector_io.models import (
     StaticChunking,
     VectorStoreFileObject,
 )
-from corral.storage.api import KVStore
 
 _STORE, _FILE, _BATCH = "store:", "file:", "batch:"
 

@@ -3,8 +3,11 @@
 The validated `User` goes into ``scope["user"]`` (None on public routes) and a
 hash of the token into ``scope["auth_token_hash"]``, for the quota, the
 policies and ownership stamping. Validated identities are cached by token hash,
-so the identity provider is called once per token per TTL, not per request.
-Every failure is a 401 with a JSON body and ``WWW-Authenticate: Bearer``.
+so the identity provider is called once per token per TTL, not per request,
+and a cached identity keeps working while the identity provider is down. A bad
+token is a 401 with a JSON body and ``WWW-Authenticate: Bearer``; a token that
+could not be judged because the identity provider is down or failing is a 503
+with ``Retry-After`` (never cached).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from corral.auth.providers.base import AuthProvider, RequestInfo
 from corral.auth.providers.cache import IdentityCache, token_key
-from corral.errors import Unauthenticated
+from corral.errors import IdentityProviderUnavailable, Unauthenticated
 from corral.server.errors import send_error
 
 log = logging.getLogger("corral.auth")
@@ -63,7 +66,7 @@ class AuthMiddleware:
         if user is None:
             try:
                 identity = await self.provider.authenticate(token, _request_info(scope))
-            except Unauthenticated as exc:
+            except (Unauthenticated, IdentityProviderUnavailable) as exc:
                 await send_error(send, exc)
                 return
             except Exception:

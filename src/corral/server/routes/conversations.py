@@ -23,7 +23,8 @@ from corral.apis.conversations.models import (
     UpdateConversationRequest,
 )
 from corral.apis.responses.models import ItemList
-from corral.core.spec import Api
+from corral.apis.spec import Api
+from corral.core.routers.conversations import CONVERSATIONS
 from corral.core.stack import Stack
 from corral.server.context import request_context
 from corral.server.http import ApiRoute, json_response, parse_model, read_json
@@ -94,7 +95,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
 
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
-            api: ConversationsApi = stack.routers[Api.conversations]
+            api: ConversationsApi = stack.routers.require(CONVERSATIONS)
             return json_response(await handler(api, request, request_context(request), limit))
 
         return run

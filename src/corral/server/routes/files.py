@@ -18,7 +18,8 @@ from corral.apis.files.models import (
     FileUploadForm,
     OpenAIFileObject,
 )
-from corral.core.spec import Api
+from corral.apis.spec import Api
+from corral.core.routers.files import FILES
 from corral.core.stack import Stack
 from corral.errors import InvalidParameter, PayloadTooLarge
 from corral.server.context import request_context
@@ -78,8 +79,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
         return []
 
     def files() -> FilesProvider:
-        found: FilesProvider = stack.routers[Api.files]
-        return found
+        return stack.routers.require(FILES)
 
     async def upload(request: Request) -> Response:
         provider = files()

@@ -1,12 +1,10 @@
 """``/v1/chat/completions``, ``/v1/completions``, ``/v1/embeddings`` and the stored completions.
 
-Bodies are parsed once (orjson) and checked only for the fields corral routes
-on; everything else goes to the provider untouched.
+Bodies are parsed once (orjson), checked against the OpenAI request shapes at
+the edge (a 400 naming the field), and go to the provider as the client sent them.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,50 +15,21 @@ from corral.apis.inference.models import (
     EmbeddingsRequest,
     StoredCompletionList,
 )
-from corral.core.routers.inference import InferenceRouter
-from corral.core.spec import Api
+from corral.apis.spec import Api
+from corral.core.routers.inference import INFERENCE, InferenceRouter
 from corral.core.stack import Stack
-from corral.errors import InvalidParameter, InvalidRequest, NotFound
+from corral.errors import InvalidParameter, NotFound
 from corral.server.context import request_context
-from corral.server.http import ApiRoute, json_response, read_json
+from corral.server.http import ApiRoute, json_response
 from corral.server.sse import sse_response
+from corral.server.validation import BodyShape, read_body
 
 OPENAI_ALIAS = "/v1/openai/v1"
 
 
-def _require_object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise InvalidRequest("the request body must be a JSON object")
-    if body.get("stream") not in (None, True, False):
-        raise InvalidParameter("stream", "must be a boolean")
-    return body
-
-
-def check_chat(raw: Any) -> dict[str, Any]:
-    """The minimal checks a chat request needs before routing."""
-    body = _require_object(raw)
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise InvalidParameter("messages", "a non-empty list of messages is required")
-    return body
-
-
-def check_completion(raw: Any) -> dict[str, Any]:
-    """The minimal checks a completion request needs."""
-    body = _require_object(raw)
-    if not isinstance(body.get("prompt"), str | list):
-        raise InvalidParameter("prompt", "a string or a list is required")
-    return body
-
-
-def check_embeddings(raw: Any) -> dict[str, Any]:
-    """The minimal checks an embeddings request needs."""
-    body = _require_object(raw)
-    if not isinstance(body.get("input"), str | list) or body.get("input") in ("", []):
-        raise InvalidParameter("input", "a non-empty string or list is required")
-    if body.get("encoding_format") not in (None, "float", "base64"):
-        raise InvalidParameter("encoding_format", "must be 'float' or 'base64'")
-    return body
+CHAT = BodyShape(ChatCompletionRequest)
+COMPLETION = BodyShape(CompletionRequest)
+EMBEDDINGS = BodyShape(EmbeddingsRequest)
 
 
 def routes(stack: Stack) -> list[ApiRoute]:
@@ -70,21 +39,20 @@ def routes(stack: Stack) -> list[ApiRoute]:
     limit = stack.run.server.max_request_body_bytes
 
     def router() -> InferenceRouter:
-        found: InferenceRouter = stack.routers[Api.inference]
-        return found
+        return stack.routers.require(INFERENCE)
 
     async def chat(request: Request) -> Response:
-        body = check_chat(await read_json(request, limit))
+        body = await read_body(request, CHAT, limit)
         result = await router().chat_completion(body, request_context(request))
         return json_response(result) if isinstance(result, dict) else await sse_response(result)
 
     async def completion(request: Request) -> Response:
-        body = check_completion(await read_json(request, limit))
+        body = await read_body(request, COMPLETION, limit)
         result = await router().completion(body, request_context(request))
         return json_response(result) if isinstance(result, dict) else await sse_response(result)
 
     async def embeddings(request: Request) -> Response:
-        body = check_embeddings(await read_json(request, limit))
+        body = await read_body(request, EMBEDDINGS, limit)
         return json_response(await router().embeddings(body, request_context(request)))
 
     async def list_completions(request: Request) -> Response:

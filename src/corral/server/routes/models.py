@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from corral.apis.models.models import ModelList, OpenAIModel, RegisterModelRequest, model_payload
-from corral.core.routers.inference import InferenceRouter
-from corral.core.spec import Api
+from corral.apis.spec import Api
+from corral.core.routers.inference import INFERENCE, InferenceRouter
 from corral.core.stack import Stack
 from corral.errors import InvalidRequest
 from corral.server.context import request_context
@@ -20,7 +20,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
     """The models routes (an empty catalogue when no inference provider is configured)."""
 
     def router() -> InferenceRouter:
-        found: InferenceRouter | None = stack.routers.get(Api.inference)
+        found = stack.routers.get(INFERENCE)
         if found is None:
             raise InvalidRequest(
                 "no inference provider is configured; add one under providers.inference",

@@ -21,7 +21,8 @@ from corral.apis.prompts.models import (
     SetDefaultVersionRequest,
     UpdatePromptRequest,
 )
-from corral.core.spec import Api
+from corral.apis.spec import Api
+from corral.core.routers.prompts import PROMPTS
 from corral.core.stack import Stack
 from corral.server.context import request_context
 from corral.server.http import ApiRoute, json_response, parse_model, read_json
@@ -86,7 +87,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
 
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
-            api: PromptsApi = stack.routers[Api.prompts]
+            api: PromptsApi = stack.routers.require(PROMPTS)
             return json_response(await handler(api, request, request_context(request), limit))
 
         return run

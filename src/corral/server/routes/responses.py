@@ -21,7 +21,8 @@ from corral.apis.responses.models import (
     ResponseList,
     ResponseObject,
 )
-from corral.core.spec import Api
+from corral.apis.spec import Api
+from corral.core.routers.responses import RESPONSES
 from corral.core.stack import Stack
 from corral.server.context import request_context
 from corral.server.http import ApiRoute, json_response, parse_model, read_json
@@ -39,7 +40,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
     limit = stack.run.server.max_request_body_bytes
 
     def provider() -> ResponsesProvider:
-        found: ResponsesProvider = stack.routers[Api.responses]
+        found: ResponsesProvider = stack.routers.require(RESPONSES)
         return found
 
     async def create(request: Request) -> Response:

@@ -11,8 +11,7 @@ from corral.apis.safety.models import (
     RunShieldRequest,
     RunShieldResponse,
 )
-from corral.core.routers.safety import SafetyRouter
-from corral.core.spec import Api
+from corral.core.routers.safety import SAFETY, SafetyRouter
 from corral.core.stack import Stack
 from corral.errors import InvalidRequest
 from corral.server.context import request_context
@@ -23,7 +22,7 @@ OPENAI_ALIAS = "/v1/openai/v1"
 
 def safety_router(stack: Stack) -> SafetyRouter:
     """The running safety router, or a 400 saying how to configure one."""
-    found: SafetyRouter | None = stack.routers.get(Api.safety)
+    found = stack.routers.get(SAFETY)
     if found is None:
         raise InvalidRequest(
             "no safety provider is configured; add one under providers.safety",

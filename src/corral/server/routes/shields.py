@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from corral.apis.safety.models import RegisterShieldRequest, Shield, ShieldList, shield_payload
-from corral.core.spec import Api
+from corral.apis.spec import Api
 from corral.core.stack import Stack
 from corral.server.context import request_context
 from corral.server.http import ApiRoute, json_response, read_model

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from corral.apis.context import RequestContext
+from corral.apis.spec import Api
 from corral.apis.vector_io.models import (
     AttachFileRequest,
     CreateFileBatchRequest,
@@ -31,8 +32,7 @@ from corral.apis.vector_io.models import (
     VectorStoreList,
     VectorStoreObject,
 )
-from corral.core.routers.vector_io import VectorIORouter
-from corral.core.spec import Api
+from corral.core.routers.vector_io import VECTOR_IO, VectorIORouter
 from corral.core.stack import Stack
 from corral.errors import InvalidParameter
 from corral.server.context import request_context
@@ -192,7 +192,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
 
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
-            router: VectorIORouter = stack.routers[Api.vector_io]
+            router = stack.routers.require(VECTOR_IO)
             call = Call(request, router, request_context(request), limit)
             return json_response(await handler(call))
 

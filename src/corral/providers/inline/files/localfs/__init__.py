@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from corral.auth.access_policy import AccessPolicy
+from corral.apis.spec import Api, ProviderDeps, ProviderSpec
 from corral.config.storage import SqlReference
-from corral.core.spec import Api, ProviderDeps, ProviderSpec
 from corral.providers.inline.files.localfs.config import LocalfsFilesImplConfig
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ async def create(config: LocalfsFilesImplConfig, deps: ProviderDeps) -> LocalfsF
         config.storage_dir,
         ttl_secs=config.ttl_secs,
         max_file_size=config.max_file_size_bytes,
-        access=deps.access or AccessPolicy(),
+        access=deps.access,
     )
     await files.start()
     return files

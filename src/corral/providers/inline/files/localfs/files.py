@@ -21,9 +21,9 @@ from corral.apis.context import RequestContext, User
 from corral.apis.files.api import FileContent, UploadInfo
 from corral.apis.files.models import FileDeleted, FileList, OpenAIFileObject
 from corral.apis.resources import Owner
-from corral.auth.access_policy import AccessPolicy
+from corral.apis.spec import AccessCheck
+from corral.apis.storage import Column, SqlStore
 from corral.errors import Forbidden, InvalidParameter, NotFound, PayloadTooLarge
-from corral.storage.api import Column, SqlStore
 
 log = logging.getLogger("corral.files")
 
@@ -53,7 +53,7 @@ class LocalfsFiles:
         *,
         ttl_secs: int,
         max_file_size: int,
-        access: AccessPolicy,
+        access: AccessCheck,
     ) -> None:
         self._store = store
         self._table = table

@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corral.core.spec import Api, ProviderDeps, ProviderSpec, ProviderStartupError
+from corral.apis.spec import Api, ProviderDeps, ProviderSpec, ProviderStartupError
 from corral.providers.inline.inference.llama_cpp.config import GGUFModel, LlamaCppConfig
 from corral.providers.inline.packaged_models import PackagedFile, require_module
 
@@ -35,8 +35,20 @@ _SMOLLM2_HINT = (
 
 
 async def create(config: LlamaCppConfig, deps: ProviderDeps) -> LlamaCppProvider:
-    """Find every model file now (a missing one stops startup), then load them in the background."""
-    require_module("llama_cpp", "embedded")
+    """Find every model file now (a missing one stops startup), then load them in the background.
+
+    While scripts/serve is still building llama-cpp-python (`runtime`), the
+    models wait for the build on their load threads and the server runs.
+    """
+    from corral.providers.inline.inference.llama_cpp.runtime import DEFAULT_MARKER, RuntimeBuild
+
+    marker = Path(config.runtime_build_marker) if config.runtime_build_marker else DEFAULT_MARKER
+    build = RuntimeBuild(marker.expanduser())
+    before = (build.wait, build.note()) if build.pending() else None
+    if before is None:
+        require_module("llama_cpp", "embedded")
+    else:
+        log.warning("llama-cpp-python is still being built: the chat models load when it is done")
     from corral.providers.inline.inference.llama_cpp.engine import GGUFRunner
     from corral.providers.inline.inference.llama_cpp.model import EmbeddedModel
     from corral.providers.inline.inference.llama_cpp.provider import LlamaCppProvider
@@ -50,7 +62,9 @@ async def create(config: LlamaCppConfig, deps: ProviderDeps) -> LlamaCppProvider
         def load(spec: GGUFModel = spec, path: Path = path) -> GGUFRunner:
             return GGUFRunner(path, spec.n_ctx, threads, config.n_batch, spec.chat_template)
 
-        embedded = EmbeddedModel(spec.name, load, config.max_queue, config.load_wait_seconds)
+        embedded = EmbeddedModel(
+            spec.name, load, config.max_queue, config.load_wait_seconds, before
+        )
         models[spec.name] = (spec, embedded)
     return LlamaCppProvider(config, models)
 

@@ -66,6 +66,11 @@ class LlamaCppConfig(ConfigModel):
     """Completion tokens when a request does not set `max_tokens`."""
     load_wait_seconds: float = Field(60.0, ge=0)
     """How long a request waits for a model that is still loading before a 503."""
+    runtime_build_marker: str | None = None
+    """File where `scripts/serve` records a background build of llama-cpp-python (default:
+    `.corral-llama-cpp-build` in the virtualenv); while it says `building`, the server runs and
+    the models load when the build ends.
+    """
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:

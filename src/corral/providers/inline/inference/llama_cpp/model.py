@@ -43,10 +43,11 @@ class EmbeddedModel:
         load: Callable[[], GGUFRunner],
         max_queue: int,
         load_wait_seconds: float,
+        before: tuple[Callable[[], None], str] | None = None,
     ) -> None:
         self.name = name
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"corral-llama-{name}")
-        self._load = BackgroundLoad(f"model {name}", load, self._executor)
+        self._load = BackgroundLoad(f"model {name}", load, self._executor, before)
         self._turn = asyncio.Lock()
         self._waiting = 0
         self._max_queue = max_queue

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from corral.auth.access_policy import AccessPolicy
-from corral.config.storage import InferenceStoreReference, SqlReference
-from corral.core.spec import Api, ProviderDeps, ProviderSpec
+from corral.apis.spec import Api, ProviderDeps, ProviderSpec
 from corral.providers.inline.responses.builtin.config import BuiltinResponsesConfig
 
 if TYPE_CHECKING:
@@ -37,30 +35,34 @@ DEFAULT_TABLE = "responses"
 
 async def create(config: BuiltinResponsesConfig, deps: ProviderDeps) -> BuiltinResponses:
     """Open the responses table and wire the loop to the routers it uses."""
+    from corral.core.routers.conversations import CONVERSATIONS
+    from corral.core.routers.files import FILES
+    from corral.core.routers.inference import INFERENCE
+    from corral.core.routers.prompts import PROMPTS
+    from corral.core.routers.safety import SAFETY
+    from corral.core.routers.vector_io import VECTOR_IO
     from corral.providers.inline.responses.builtin.prepare import Services
     from corral.providers.inline.responses.builtin.provider import BuiltinResponses
     from corral.providers.inline.responses.builtin.store import ResponsesStore
 
     own = config.persistence.responses if config.persistence else None
-    ref: SqlReference | None = own or deps.storage.stores.responses
-    sql = await deps.storage.sql_or_default(ref, DEFAULT_TABLE, "responses")
-    table = ref.table_name if ref is not None else DEFAULT_TABLE
-    backlog = ref.max_write_queue_size if isinstance(ref, InferenceStoreReference) else 10000
+    sql, table = await deps.storage.sql_or_default(own, "responses", DEFAULT_TABLE)
     store = ResponsesStore(
         sql,
         table,
-        deps.access or AccessPolicy(),
+        deps.access,
         durable=config.durable_writes,
-        max_backlog=backlog,
+        max_backlog=own.max_write_queue_size if own is not None else 10000,
     )
+    routers = deps.routers
     services = Services(
-        inference=deps.apis[Api.inference],
+        inference=routers.require(INFERENCE),
         store=store,
-        conversations=deps.apis.get(Api.conversations),
-        prompts=deps.apis.get(Api.prompts),
-        vector_io=deps.apis.get(Api.vector_io),
-        safety=deps.apis.get(Api.safety),
-        files=deps.apis.get(Api.files),
+        conversations=routers.get(CONVERSATIONS),
+        prompts=routers.get(PROMPTS),
+        vector_io=routers.get(VECTOR_IO),
+        safety=routers.get(SAFETY),
+        files=routers.get(FILES),
     )
     provider = BuiltinResponses(services, config.max_infer_iters, config.background_lease_seconds)
     await provider.start()

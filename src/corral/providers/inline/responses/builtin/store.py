@@ -17,14 +17,16 @@ from typing import Any
 from corral.apis.context import User
 from corral.apis.resources import Owner
 from corral.apis.responses.api import ListQuery
-from corral.auth.access_policy import AccessPolicy
+from corral.apis.spec import AccessCheck
+from corral.apis.storage import Column, SqlStore
 from corral.errors import Forbidden, InvalidParameter, NotFound
-from corral.storage.api import Column, SqlStore
 from corral.storage.group_commit import GroupCommit
 
 COLUMNS = [
     Column("id", "string", primary_key=True),
-    Column("created_at", "integer", index=True),
+    Column("created_at", "integer"),
+    # creation time in ns: orders the list (several responses share a created_at second)
+    Column("created_ns", "integer", index=True),
     Column("model", "string", index=True),
     Column("status", "string"),
     Column("owner_principal", "string"),
@@ -59,7 +61,7 @@ class ResponsesStore:
         self,
         store: SqlStore,
         table: str,
-        access: AccessPolicy,
+        access: AccessCheck,
         *,
         durable: bool = False,
         max_backlog: int = 10000,
@@ -113,6 +115,7 @@ class ResponsesStore:
         row = {
             "id": response["id"],
             "created_at": response["created_at"],
+            "created_ns": time.time_ns(),
             "model": response["model"],
             "status": response["status"],
             "owner_principal": user.principal if user else None,
@@ -189,7 +192,7 @@ class ResponsesStore:
             page = await self._store.fetch_page(
                 self._table,
                 where,
-                order_by="created_at",
+                order_by="created_ns",
                 descending=query.order == "desc",
                 limit=query.limit,
                 after=cursor,
@@ -212,7 +215,7 @@ class ResponsesStore:
         count = 0
         for status in UNFINISHED:
             page = await self._store.fetch_page(
-                self._table, {"status": status}, order_by="created_at", limit=1000
+                self._table, {"status": status}, order_by="created_ns", limit=1000
             )
             for row in page.rows:
                 lease = row.get("lease_until")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from corral.core.spec import Api, ProviderDeps, ProviderSpec
+from corral.apis.spec import Api, ProviderDeps, ProviderSpec
 from corral.providers.inline.safety.llama_guard.config import LlamaGuardConfig
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ SPEC = ProviderSpec(
 
 async def create(config: LlamaGuardConfig, deps: ProviderDeps) -> LlamaGuardShield:
     """Bind the shield to the inference router."""
+    from corral.core.routers.inference import INFERENCE
     from corral.providers.inline.safety.llama_guard.shield import LlamaGuardShield
 
-    return LlamaGuardShield(config, deps.apis[Api.inference])
+    return LlamaGuardShield(config, deps.routers.require(INFERENCE))

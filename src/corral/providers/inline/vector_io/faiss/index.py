@@ -24,10 +24,10 @@ import faiss
 import numpy as np
 import orjson
 
+from corral.apis.storage import KVStore
 from corral.apis.vector_io.api import ChunkHit, IndexedChunk
 from corral.errors import ServiceUnavailable
 from corral.providers.vector_stores.keyword import BM25Index
-from corral.storage.api import KVStore
 
 T = TypeVar("T")
 _PREFIX = "faiss:"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corral.core.spec import Api, ProviderDeps, ProviderSpec
+from corral.apis.spec import Api, ProviderDeps, ProviderSpec
 from corral.providers.inline.vector_io.sqlite_vec.config import SQLiteVectorIOConfig
 from corral.providers.vector_stores import VectorStores
 from corral.providers.vector_stores.setup import missing_extra, provider_kv, start_engine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corral.core.spec import Api, ProviderDeps, ProviderSpec
+from corral.apis.spec import Api, ProviderDeps, ProviderSpec
 from corral.providers.openai_compat.adapter import OpenAICompatAdapter, Quirks, build_adapter
 from corral.providers.remote.inference.ollama.config import OllamaConfig
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from corral.apis.spec import Api, ProviderDeps, ProviderSpec
 from corral.config.issues import ConfigError
-from corral.core.spec import Api, ProviderDeps, ProviderSpec
 from corral.providers.remote.safety.bedrock.config import BedrockSafetyConfig
 
 if TYPE_CHECKING:

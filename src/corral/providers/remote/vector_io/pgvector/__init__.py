@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from corral.core.spec import Api, ProviderDeps, ProviderSpec
+from corral.apis.spec import Api, ProviderDeps, ProviderSpec
+from corral.apis.storage import KVStore
 from corral.providers.remote.vector_io.pgvector.config import PGVectorVectorIOConfig
 from corral.providers.vector_stores import VectorStores
 from corral.providers.vector_stores.setup import missing_extra, provider_kv, start_engine
-from corral.storage.api import KVStore
 
 SPEC = ProviderSpec(
     api=Api.vector_io,

@@ -15,9 +15,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from corral.apis.storage import KVStore
 from corral.apis.vector_io.api import ChunkHit, IndexedChunk
 from corral.errors import ServiceUnavailable
-from corral.storage.api import KVStore
 
 CHUNKS = "corral_vector_chunks"
 _SCHEMA = (

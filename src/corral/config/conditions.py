@@ -1,4 +1,4 @@
-"""The ``when``/``unless`` conditions of access_policy and route_policy rules.
+"""The ``when``/``unless`` conditions of access_policy and route_policy rules (syntax and test).
 
 Forms (as documented): ``user with <value> in <attr>``, ``user with <value> not
 in <attr>``, ``user is owner``, ``user is not owner``, ``user in owners <attr>``,

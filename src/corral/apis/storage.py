@@ -1,5 +1,8 @@
 """The storage contracts every backend implements: a key-value store and a SQL store.
 
+They live in the contract layer because providers are handed such stores
+(`corral.apis.spec.ProviderStorage`); the backends are in `corral.storage`.
+
 Values in the KV store are strings (callers store JSON). Every method is async;
 backends reuse one connection pool per declared backend. A backend that cannot
 reach its database raises `corral.errors.ServiceUnavailable`, which the server

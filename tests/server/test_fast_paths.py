@@ -1,0 +1,61 @@
+"""The internals the fast paths rely on are still there, in a version they were measured with.
+
+corral subclasses uvicorn's httptools protocol (`server/protocol.py`) and
+dispatches on Starlette's routes directly (`server/app.py`, `ExactPathDispatch`).
+Both reach below the libraries' public APIs, so pyproject.toml pins them below
+their next minor release and this test fails loudly, naming what moved, when an
+installed version is outside the pins or an internal is gone.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from importlib import metadata
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+from starlette.routing import Route
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pins() -> dict[str, SpecifierSet]:
+    text = (ROOT / "pyproject.toml").read_text()
+    found = re.findall(r'"(starlette|uvicorn)([<>=!,.0-9]+)"', text)
+    return {name: SpecifierSet(spec) for name, spec in found}
+
+
+def test_installed_versions_are_inside_the_pins() -> None:
+    pins = _pins()
+    assert set(pins) == {"starlette", "uvicorn"}
+    for name, spec in pins.items():
+        assert "<" in str(spec), f"{name} must be pinned below its next minor release"
+        version = metadata.version(name)
+        assert version in spec, (
+            f"{name} {version} is outside {spec}: re-check the fast path that uses its "
+            "internals (docs/performance.md, Fast paths) and move the pin"
+        )
+
+
+def test_uvicorn_protocol_internals_are_there() -> None:
+    """CorralHttpProtocol wraps the transport in connection_made and relies on these."""
+    params = list(inspect.signature(HttpToolsProtocol.connection_made).parameters)
+    assert params == ["self", "transport"], params
+    for name in ("data_received", "connection_lost", "on_response_complete"):
+        assert callable(getattr(HttpToolsProtocol, name, None)), f"HttpToolsProtocol.{name} is gone"
+
+
+def test_starlette_route_internals_are_there() -> None:
+    """ExactPathDispatch reads a route's param_convertors, methods and app."""
+
+    async def endpoint(request: object) -> None:
+        return None
+
+    route = Route("/v1/x", endpoint, methods=["POST"])
+    assert route.param_convertors == {}
+    assert route.methods is not None and "POST" in route.methods
+    assert callable(route.app)
+    with_param = Route("/v1/x/{id}", endpoint)
+    assert with_param.param_convertors
