@@ -14,7 +14,10 @@ Nothing else writes an error body.
     ├── Forbidden (403, permission_error)
     ├── NotFound (404, not_found_error)
     ├── Conflict (409, conflict_error)
+    ├── RequestTimeout (408, invalid_request_error; the client sent too slowly)
     ├── PayloadTooLarge (413, invalid_request_error)
+    ├── UnsupportedMediaType (415, invalid_request_error; a JSON body without application/json)
+    ├── HeadersTooLarge (431, invalid_request_error; head larger or longer than server.limits)
     ├── ClientDisconnected (499, client_closed_request; nobody receives it: it ends the work)
     ├── QuotaExceeded (429, rate_limit_error; Retry-After)
     ├── ServiceUnavailable (503, service_unavailable; optional Retry-After)
@@ -121,6 +124,30 @@ class PayloadTooLarge(CorralError):
     status = 413
     type = "invalid_request_error"
     code = "payload_too_large"
+
+
+class RequestTimeout(CorralError):
+    """The client did not send its request head or body in the time server.limits allows."""
+
+    status = 408
+    type = "invalid_request_error"
+    code = "request_timeout"
+
+
+class UnsupportedMediaType(CorralError):
+    """A body in a media type the route does not read (JSON routes need application/json)."""
+
+    status = 415
+    type = "invalid_request_error"
+    code = "unsupported_media_type"
+
+
+class HeadersTooLarge(CorralError):
+    """The request head is larger, or has more header lines, than server.limits allows."""
+
+    status = 431
+    type = "invalid_request_error"
+    code = "request_header_fields_too_large"
 
 
 class ClientDisconnected(CorralError):

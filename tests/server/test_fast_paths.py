@@ -16,7 +16,8 @@ from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
 from starlette.routing import compile_path
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,8 +44,32 @@ def test_uvicorn_protocol_internals_are_there() -> None:
     """CorralHttpProtocol wraps the transport in connection_made and relies on these."""
     params = list(inspect.signature(HttpToolsProtocol.connection_made).parameters)
     assert params == ["self", "transport"], params
-    for name in ("data_received", "connection_lost", "on_response_complete"):
+    hooks = (
+        "data_received",
+        "connection_lost",
+        "eof_received",
+        "on_response_complete",
+        "on_header",
+        "on_headers_complete",
+        "on_body",
+        "on_message_complete",
+        "send_400_response",
+    )
+    for name in hooks:
         assert callable(getattr(HttpToolsProtocol, name, None)), f"HttpToolsProtocol.{name} is gone"
+    init = list(inspect.signature(HttpToolsProtocol.__init__).parameters)
+    assert init == ["self", "config", "server_state", "app_state", "_loop"], init
+
+
+def test_uvicorn_cycle_and_flow_internals_are_there() -> None:
+    """server.limits refuses a request mid-body through the cycle's and flow's state."""
+    cycle = inspect.signature(RequestResponseCycle.__init__).parameters
+    assert "message_event" in cycle and "keep_alive" in cycle
+    source = inspect.getsource(RequestResponseCycle.__init__)
+    for attribute in ("self.disconnected", "self.response_started", "self.response_complete"):
+        assert attribute in source, f"RequestResponseCycle lost {attribute}"
+    assert "self.more_body" in source
+    assert "self.read_paused" in inspect.getsource(FlowControl.__init__)
 
 
 def test_starlette_path_compiler_is_there() -> None:

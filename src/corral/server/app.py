@@ -41,6 +41,7 @@ from corral.server.middleware.auth import PUBLIC_PATHS, AuthMiddleware
 from corral.server.middleware.quota import QuotaMiddleware
 from corral.server.middleware.route_policy import RoutePolicyMiddleware
 from corral.server.openapi import build_openapi
+from corral.server.protocol import LIMITS_STATE_KEY
 from corral.server.routes import collect_routes
 from corral.server.routing import ResolveRoutes, RouteDispatch, RouteEntry, RouteTable
 from corral.storage.manager import StorageStartupError
@@ -94,6 +95,9 @@ class CorralApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection."""
         if scope["type"] == "lifespan":
+            # The HTTP protocol reads server.limits from the lifespan state (one per worker).
+            if isinstance(scope.get("state"), dict):
+                scope["state"][LIMITS_STATE_KEY] = self.stack.loaded.run.server.limits
             await self._lifespan(receive, send)
         else:
             await self.app(scope, receive, send)
