@@ -20,6 +20,7 @@ Nothing else writes an error body.
     ├── HeadersTooLarge (431, invalid_request_error; head larger or longer than server.limits)
     ├── ClientDisconnected (499, client_closed_request; nobody receives it: it ends the work)
     ├── QuotaExceeded (429, rate_limit_error; Retry-After)
+    ├── ConcurrencyLimited (429, rate_limit_error; Retry-After: the caller's share is in use)
     ├── ServiceUnavailable (503, service_unavailable; optional Retry-After)
     │   └── IdentityProviderUnavailable (503; Retry-After: the token was not judged)
     ├── UpstreamError (502, upstream_error; keeps the upstream status as a field)
@@ -173,6 +174,17 @@ class QuotaExceeded(CorralError):
         super().__init__("Quota exceeded", headers=headers)
         self.retry_after = retry_after
         self.headers["Retry-After"] = str(retry_after)
+
+
+class ConcurrencyLimited(CorralError):
+    """The caller already has as many requests in flight to an upstream as it may."""
+
+    status = 429
+    type = "rate_limit_error"
+    code = "concurrency_limit_exceeded"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
 
 
 class ServiceUnavailable(CorralError):
