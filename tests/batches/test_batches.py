@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import httpx
@@ -334,3 +335,37 @@ def test_two_servers_never_run_the_same_line(
     seen = Counter(contents(fake, "replica "))
     assert len(seen) == 32
     assert set(seen.values()) == {1}
+
+
+def test_lines_count_against_the_creators_quota_and_wait_for_it(
+    fake: RunningFake, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("quota")
+    plain = batches_config(fake.url, batches="{poll_interval_seconds: 0.2}")
+    quota = """
+server:
+  quota:
+    kvstore: {backend: kv_main, namespace: quota}
+    anonymous_max_requests: 12
+    period: day
+"""
+    lines = [chat_line(i) for i in range(20)]
+    for line in lines:
+        line["body"]["messages"][0]["content"] = f"quota {line['custom_id']}"
+    with run_server(plain + quota, folder, timeout=60) as limited:
+        client = sdk(limited)
+        # two requests (upload, create) leave ten of the creator's twelve for the lines
+        batch = client.batches.create(
+            input_file_id=upload(client, jsonl(lines)),
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
+        )
+        wait_until(lambda: len(contents(fake, "quota ")) >= 10, timeout=20, what="ten lines")
+        # The other ten wait for the quota window (a day): none may reach the upstream.
+        time.sleep(0.5)
+        assert len(contents(fake, "quota ")) == 10
+    with run_server(plain, folder, timeout=60) as free:
+        done = finished(sdk(free), batch.id)
+        assert done.request_counts is not None
+        assert (done.status, done.request_counts.completed) == ("completed", 20)
+    assert Counter(contents(fake, "quota ")) == {f"quota req-{i}": 1 for i in range(20)}

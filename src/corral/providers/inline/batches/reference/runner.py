@@ -103,7 +103,7 @@ class BatchRun:
         self._completed = 0
         self._failed = 0
         self._stop = asyncio.Event()
-        self._cancelled = False
+        self._running: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
         """Drive the batch through its phases; the lease is released at the end."""
@@ -201,7 +201,6 @@ class BatchRun:
     async def _execute(self) -> str:
         done = await self._load_done()
         flusher = asyncio.create_task(self._flush_loop())
-        running: set[asyncio.Task[None]] = set()
         slots = asyncio.Semaphore(self.s.config.max_concurrent_requests_per_batch)
         expires_at = self.row.get("expires_at") or 0
         expired = False
@@ -219,34 +218,36 @@ class BatchRun:
                     continue
                 await slots.acquire()
                 if self._stop.is_set():
-                    slots.release()
                     break
-                task = asyncio.create_task(self._one(line))
-                running.add(task)
-
-                def free(t: asyncio.Task[None]) -> None:
-                    running.discard(t)
-                    slots.release()
-
-                task.add_done_callback(free)
-            if self._stop.is_set():
-                for task in running:
-                    task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+                self._spawn(line, slots)
+            await asyncio.gather(*self._running, return_exceptions=True)
         finally:
-            for task in running:  # stopped (server shutdown): lines in flight are dropped
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+            self._drop_running()  # stopped (cancel, lost lease, shutdown): in-flight lines go
+            await asyncio.gather(*self._running, return_exceptions=True)
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
             await self._flush()
-        if self._cancelled or self._stop.is_set():
+        if self._stop.is_set():
             return await self._status()
         now = int(time.time())
         extra = {"expired_at": now} if expired else {}
         other = await self._moved("in_progress", status="finalizing", finalizing_at=now, **extra)
         return other or "finalizing"
+
+    def _spawn(self, line: Line, slots: asyncio.Semaphore) -> None:
+        task = asyncio.create_task(self._one(line))
+        self._running.add(task)
+
+        def free(t: asyncio.Task[None]) -> None:
+            self._running.discard(t)
+            slots.release()
+
+        task.add_done_callback(free)
+
+    def _drop_running(self) -> None:
+        for task in self._running:
+            task.cancel()
 
     async def _one(self, line: Line) -> None:
         await self._wait_for_quota()
@@ -306,11 +307,15 @@ class BatchRun:
             try:
                 await self._flush()
                 if await self._status() != "in_progress":
-                    self._cancelled = True
-                    self._stop.set()
+                    self._stop_now()
             except LeaseLost:
-                self._stop.set()
+                self._stop_now()
                 raise
+
+    def _stop_now(self) -> None:
+        """Stop dispatching and drop the lines in flight (they may be waiting for quota)."""
+        self._stop.set()
+        self._drop_running()
 
     # -- finalizing / cancelling ----------------------------------------------------------
 
