@@ -37,6 +37,7 @@ class Api(StrEnum):
     conversations = "conversations"
     prompts = "prompts"
     batches = "batches"
+    datasetio = "datasetio"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -44,6 +45,7 @@ ROUTING_TABLES: Mapping[str, Api] = {
     "models": Api.inference,
     "shields": Api.safety,
     "vector_stores": Api.vector_io,
+    "datasets": Api.datasetio,
 }
 
 #: APIs with exactly one provider, which is also their router (nothing to route on).
@@ -65,11 +67,9 @@ UNSERVED_APIS = frozenset(
     {
         "telemetry",
         "eval",
-        "datasetio",
         "scoring",
         "post_training",
         "tool_runtime",
-        "datasets",
         "scoring_functions",
         "benchmarks",
         "tool_groups",

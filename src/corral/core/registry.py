@@ -37,6 +37,7 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.remote.vector_io.pgvector",
     "corral.providers.inline.responses.builtin",
     "corral.providers.inline.batches.reference",
+    "corral.providers.inline.datasetio.localfs",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

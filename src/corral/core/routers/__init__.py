@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from corral.core.routers.batches import BATCHES
 from corral.core.routers.conversations import CONVERSATIONS
+from corral.core.routers.datasetio import DATASETIO
 from corral.core.routers.files import FILES
 from corral.core.routers.inference import INFERENCE
 from corral.core.routers.prompts import PROMPTS
@@ -20,5 +21,13 @@ from corral.core.routers.safety import SAFETY
 from corral.core.routers.spec import AnyRouterSpec
 from corral.core.routers.vector_io import VECTOR_IO
 
-ROUTERS: tuple[AnyRouterSpec, ...] = (INFERENCE, SAFETY, FILES, VECTOR_IO, RESPONSES, BATCHES)
+ROUTERS: tuple[AnyRouterSpec, ...] = (
+    INFERENCE,
+    SAFETY,
+    FILES,
+    VECTOR_IO,
+    RESPONSES,
+    BATCHES,
+    DATASETIO,
+)
 BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS)

@@ -12,6 +12,7 @@ from corral.server.routes import (
     access,
     batches,
     conversations,
+    datasets,
     files,
     inference,
     models,
@@ -36,6 +37,7 @@ ROUTE_MODULES = (
     conversations,
     prompts,
     batches,
+    datasets,
 )
 
 
