@@ -38,6 +38,7 @@ class Api(StrEnum):
     prompts = "prompts"
     batches = "batches"
     datasetio = "datasetio"
+    scoring = "scoring"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -46,6 +47,7 @@ ROUTING_TABLES: Mapping[str, Api] = {
     "shields": Api.safety,
     "vector_stores": Api.vector_io,
     "datasets": Api.datasetio,
+    "scoring_functions": Api.scoring,
 }
 
 #: APIs with exactly one provider, which is also their router (nothing to route on).
@@ -67,10 +69,8 @@ UNSERVED_APIS = frozenset(
     {
         "telemetry",
         "eval",
-        "scoring",
         "post_training",
         "tool_runtime",
-        "scoring_functions",
         "benchmarks",
         "tool_groups",
         "memory",

@@ -18,6 +18,7 @@ from corral.core.routers.inference import INFERENCE
 from corral.core.routers.prompts import PROMPTS
 from corral.core.routers.responses import RESPONSES
 from corral.core.routers.safety import SAFETY
+from corral.core.routers.scoring import SCORING
 from corral.core.routers.spec import AnyRouterSpec
 from corral.core.routers.vector_io import VECTOR_IO
 
@@ -29,5 +30,6 @@ ROUTERS: tuple[AnyRouterSpec, ...] = (
     RESPONSES,
     BATCHES,
     DATASETIO,
+    SCORING,
 )
 BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS)

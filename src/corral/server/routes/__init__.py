@@ -19,6 +19,7 @@ from corral.server.routes import (
     prompts,
     responses,
     safety,
+    scoring,
     shields,
     system,
     vector_stores,
@@ -38,6 +39,7 @@ ROUTE_MODULES = (
     prompts,
     batches,
     datasets,
+    scoring,
 )
 
 
