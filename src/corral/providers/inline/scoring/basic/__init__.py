@@ -27,7 +27,7 @@ SPEC = ProviderSpec(
 
 
 async def create(config: BasicScoringConfig, deps: ProviderDeps) -> BasicScoring:
-    """The scorers need nothing."""
+    """The scorers need nothing but their limit."""
     from corral.providers.inline.scoring.basic.provider import BasicScoring
 
-    return BasicScoring(deps.provider_id)
+    return BasicScoring(config.max_rows)

@@ -34,8 +34,8 @@ KINDS = ("equality", "subset-of", "regex-parser")
 class BasicScoring:
     """The ``inline::basic`` scoring provider."""
 
-    def __init__(self, provider_id: str) -> None:
-        self.provider_id = provider_id
+    def __init__(self, max_rows: int) -> None:
+        self._max_rows = max_rows
         self._compiled: dict[str, re.Pattern[str]] = {}
 
     def builtin_functions(self) -> list[ScoringFnTarget]:
@@ -89,6 +89,8 @@ class BasicScoring:
     ) -> ScoringResult:
         """Score each row, then aggregate (accuracy unless the params say otherwise)."""
         self.check_function(target)
+        if len(rows) > self._max_rows:
+            raise InvalidParameter("input_rows", f"at most {self._max_rows} rows (max_rows)")
         scored = [self._row(row, i, target) for i, row in enumerate(rows)]
         functions = aggregations(target.params, ["accuracy"])
         return ScoringResult(score_rows=scored, aggregated_results=aggregate(scored, functions))
