@@ -39,6 +39,7 @@ class Api(StrEnum):
     batches = "batches"
     datasetio = "datasetio"
     scoring = "scoring"
+    eval = "eval"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -48,6 +49,7 @@ ROUTING_TABLES: Mapping[str, Api] = {
     "vector_stores": Api.vector_io,
     "datasets": Api.datasetio,
     "scoring_functions": Api.scoring,
+    "benchmarks": Api.eval,
 }
 
 #: APIs with exactly one provider, which is also their router (nothing to route on).
@@ -62,16 +64,15 @@ API_ALIASES: Mapping[str, Api] = {"agents": Api.responses}
 #: Older provider types read as today's, per API.
 PROVIDER_TYPE_ALIASES: Mapping[tuple[Api, str], str] = {
     (Api.responses, "inline::meta-reference"): "inline::builtin",
+    (Api.eval, "inline::meta-reference"): "inline::builtin",
 }
 
 #: Llama Stack APIs that corral does not serve (yet); a config naming them still loads.
 UNSERVED_APIS = frozenset(
     {
         "telemetry",
-        "eval",
         "post_training",
         "tool_runtime",
-        "benchmarks",
         "tool_groups",
         "memory",
     }

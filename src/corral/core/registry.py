@@ -40,6 +40,7 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.inline.datasetio.localfs",
     "corral.providers.inline.scoring.basic",
     "corral.providers.inline.scoring.llm_as_judge",
+    "corral.providers.inline.eval.builtin",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from corral.core.routers.batches import BATCHES
 from corral.core.routers.conversations import CONVERSATIONS
 from corral.core.routers.datasetio import DATASETIO
+from corral.core.routers.eval import EVAL
 from corral.core.routers.files import FILES
 from corral.core.routers.inference import INFERENCE
 from corral.core.routers.prompts import PROMPTS
@@ -31,5 +32,6 @@ ROUTERS: tuple[AnyRouterSpec, ...] = (
     BATCHES,
     DATASETIO,
     SCORING,
+    EVAL,
 )
 BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS)

@@ -13,6 +13,7 @@ from corral.server.routes import (
     batches,
     conversations,
     datasets,
+    evaluation,
     files,
     inference,
     models,
@@ -40,6 +41,7 @@ ROUTE_MODULES = (
     batches,
     datasets,
     scoring,
+    evaluation,
 )
 
 
