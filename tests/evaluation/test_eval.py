@@ -187,3 +187,17 @@ def test_a_job_resumes_after_a_restart_without_regenerating_rows(
     assert len(seen) == 30
     assert sum(seen.values()) - 30 <= concurrency  # only rows in flight at the stop ran twice
     assert before - kept <= concurrency
+
+
+def test_openapi_lists_the_new_routes(server: RunningServer) -> None:
+    spec = httpx.get(f"{server.base_url}/openapi.json", timeout=10).json()
+    paths = set(spec["paths"])
+    assert {
+        "/v1alpha/eval/benchmarks",
+        "/v1alpha/eval/benchmarks/{benchmark_id}/jobs",
+        "/v1alpha/eval/benchmarks/{benchmark_id}/jobs/{job_id}/result",
+        "/v1beta/datasets",
+        "/v1beta/datasetio/iterrows/{dataset_id}",
+        "/v1/scoring/score",
+        "/v1/scoring-functions",
+    } <= paths, sorted(paths)

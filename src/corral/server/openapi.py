@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel, TypeAdapter
 from corral import __version__
 from corral.server.http import ApiRoute
 
+_CONVERTER = re.compile(r"\{(\w+):\w+\}")
 _ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -35,7 +37,8 @@ def build_openapi(routes: list[ApiRoute]) -> dict[str, Any]:
     for route in routes:
         for index, path in enumerate((route.path, *route.aliases)):
             op = _operation(route, components, deprecated=index > 0)
-            paths.setdefault(path, {})[route.method.lower()] = op
+            # `{dataset_id:path}` is Starlette's converter; OpenAPI names the parameter only
+            paths.setdefault(_CONVERTER.sub(r"{\1}", path), {})[route.method.lower()] = op
     return {
         "openapi": "3.1.0",
         "info": {"title": "corral", "version": __version__},
