@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +10,6 @@ from pydantic import BaseModel, TypeAdapter
 from corral import __version__
 from corral.server.http import ApiRoute
 
-_CONVERTER = re.compile(r"\{(\w+):\w+\}")
 _ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -37,8 +35,7 @@ def build_openapi(routes: list[ApiRoute]) -> dict[str, Any]:
     for route in routes:
         for index, path in enumerate((route.path, *route.aliases)):
             op = _operation(route, components, deprecated=index > 0)
-            # `{dataset_id:path}` is Starlette's converter; OpenAPI names the parameter only
-            paths.setdefault(_CONVERTER.sub(r"{\1}", path), {})[route.method.lower()] = op
+            paths.setdefault(path, {})[route.method.lower()] = op
     return {
         "openapi": "3.1.0",
         "info": {"title": "corral", "version": __version__},
