@@ -369,3 +369,37 @@ server:
         assert done.request_counts is not None
         assert (done.status, done.request_counts.completed) == ("completed", 20)
     assert Counter(contents(fake, "quota ")) == {f"quota req-{i}": 1 for i in range(20)}
+
+
+def test_a_killed_server_loses_its_batch_to_the_next_once_the_lease_runs_out(
+    fake: RunningFake, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("killed")
+    config = batches_config(
+        fake.url,
+        batches="{max_concurrent_requests_per_batch: 2, poll_interval_seconds: 0.2, "
+        "lease_seconds: 2, flush_interval_seconds: 0.1}",
+    )
+    lines = [chat_line(i, model="fake/slow-0.05") for i in range(40)]
+    for line in lines:
+        line["body"]["messages"][0]["content"] = f"killed {line['custom_id']}"
+    with run_server(config, folder, timeout=60) as first:
+        client = sdk(first)
+        batch = client.batches.create(
+            input_file_id=upload(client, jsonl(lines)),
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
+        )
+        wait_until(lambda: completed(client, batch.id) >= 8, timeout=20, what="eight lines")
+        first.process.kill()  # SIGKILL: no flush, no lease release
+        first.process.wait()
+    with run_server(config, folder, timeout=60) as second:
+        done = finished(sdk(second), batch.id, timeout=60)
+        assert done.status == "completed"
+        assert done.request_counts is not None and done.request_counts.completed == 40
+        output = read_jsonl(sdk(second), done.output_file_id)
+    assert [o["custom_id"] for o in output] == [f"req-{i}" for i in range(40)]
+    seen = Counter(contents(fake, "killed "))
+    assert set(seen) == {f"killed req-{i}" for i in range(40)}
+    # run again: at most the lines in flight and those finished in the last 0.1 s interval
+    assert sum(seen.values()) - 40 <= 2 + 6

@@ -201,3 +201,29 @@ def test_openapi_lists_the_new_routes(server: RunningServer) -> None:
         "/v1/scoring/score",
         "/v1/scoring-functions",
     } <= paths, sorted(paths)
+
+
+def test_datasets_and_benchmarks_of_the_run_config(
+    fake: RunningFake, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("eval-config")
+    resources = """
+datasets:
+- dataset_id: cfg-qa
+  purpose: eval/question-answer
+  source: {type: rows, rows: [{input_query: hi, expected_answer: "echo: hi"}]}
+benchmarks:
+- benchmark_id: cfg-bench
+  dataset_id: cfg-qa
+  scoring_functions: [basic::equality]
+"""
+    with run_server(eval_config(fake.url) + resources, folder, timeout=60) as running:
+        client = LlamaStackClient(base_url=running.base_url, max_retries=0)
+        job = client.eval.run_eval("cfg-bench", benchmark_config=config())  # type: ignore[arg-type]
+        assert wait_final(running.base_url, "cfg-bench", job.job_id)["status"] == "completed"
+        result = client.eval.jobs.retrieve(job.job_id, benchmark_id="cfg-bench")
+        assert result.scores["basic::equality"].aggregated_results["accuracy"] == 1.0
+    broken = resources.replace("dataset_id: cfg-qa\n  scoring", "dataset_id: nope\n  scoring")
+    with pytest.raises(RuntimeError, match="benchmark 'cfg-bench' cannot be served"):
+        with run_server(eval_config(fake.url) + broken, folder, timeout=60):
+            pass

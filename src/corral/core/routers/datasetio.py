@@ -14,15 +14,18 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from corral.apis.context import RequestContext, User
 from corral.apis.datasets.api import DatasetIOProvider, DatasetTarget
 from corral.apis.datasets.models import Dataset, RegisterDatasetRequest
 from corral.apis.resources import Owner, Resource
 from corral.apis.spec import Api
 from corral.auth.access_policy import AccessPolicy
+from corral.config.issues import ConfigError
 from corral.core.resources import ResourceRegistry
 from corral.core.routers.spec import RouterContext, RouterSpec, implementations
-from corral.errors import Forbidden, InvalidParameter, NotFound
+from corral.errors import CorralError, Forbidden, InvalidParameter, NotFound
 
 if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
@@ -184,16 +187,24 @@ async def create_datasetio_router(
     for entry in [*run.datasets, *run.registered_resources.datasets]:
         if entry.source is None or entry.purpose is None:
             continue
-        request = RegisterDatasetRequest.model_validate(
-            {
-                "dataset_id": entry.dataset_id,
-                "provider_id": entry.provider_id,
-                "purpose": entry.purpose,
-                "source": entry.source,
-                "metadata": entry.metadata,
-            }
-        )
-        await router.register(request, RequestContext(), source="config")
+        fields = {
+            "dataset_id": entry.dataset_id,
+            "provider_id": entry.provider_id,
+            "purpose": entry.purpose,
+            "source": entry.source,
+            "metadata": entry.metadata,
+        }
+        try:
+            request = RegisterDatasetRequest.model_validate(fields)
+            await router.register(request, RequestContext(), source="config")
+        except (CorralError, ValidationError) as exc:
+            problem = exc.message if isinstance(exc, CorralError) else str(exc)
+            raise ConfigError.single(
+                ctx.loaded.source,
+                f"dataset {entry.dataset_id!r} cannot be served: {problem}",
+                "fix the dataset's source, purpose or provider",
+                ("datasets",),
+            ) from None
     return router
 
 

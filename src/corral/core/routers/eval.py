@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from corral.apis.context import RequestContext, User
 from corral.apis.eval.api import BenchmarkTarget, EvalProvider
 from corral.apis.eval.models import (
@@ -23,11 +25,12 @@ from corral.apis.eval.models import (
 from corral.apis.resources import Owner, Resource, ResourceSource
 from corral.apis.spec import Api
 from corral.auth.access_policy import AccessPolicy
+from corral.config.issues import ConfigError
 from corral.core.resources import ResourceRegistry
 from corral.core.routers.datasetio import DATASETIO, DatasetIORouter
 from corral.core.routers.scoring import SCORING, ScoringRouter
 from corral.core.routers.spec import RouterContext, RouterSpec, implementations
-from corral.errors import Forbidden, InvalidParameter, NotFound
+from corral.errors import CorralError, Forbidden, InvalidParameter, NotFound
 
 if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
@@ -186,14 +189,24 @@ async def create_eval_router(ctx: RouterContext, instances: list[ProviderInstanc
     for entry in [*run.benchmarks, *run.registered_resources.benchmarks]:
         if entry.dataset_id is None:
             continue
-        request = RegisterBenchmarkRequest(
-            benchmark_id=entry.benchmark_id,
-            dataset_id=entry.dataset_id,
-            scoring_functions=entry.scoring_functions,
-            provider_id=entry.provider_id,
-            metadata=entry.metadata,
-        )
-        await router.register(request, None, source="config")
+        fields = {
+            "benchmark_id": entry.benchmark_id,
+            "dataset_id": entry.dataset_id,
+            "scoring_functions": entry.scoring_functions,
+            "provider_id": entry.provider_id,
+            "metadata": entry.metadata,
+        }
+        try:
+            request = RegisterBenchmarkRequest.model_validate(fields)
+            await router.register(request, None, source="config")
+        except (CorralError, ValidationError) as exc:
+            problem = exc.message if isinstance(exc, CorralError) else str(exc)
+            raise ConfigError.single(
+                ctx.loaded.source,
+                f"benchmark {entry.benchmark_id!r} cannot be served: {problem}",
+                "name a registered dataset and scoring functions",
+                ("benchmarks",),
+            ) from None
     return router
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from corral.apis.context import RequestContext, User
 from corral.apis.resources import Owner, Resource, ResourceSource
 from corral.apis.scoring.api import ScoringFnTarget, ScoringProvider
@@ -25,10 +27,11 @@ from corral.apis.scoring.models import (
 )
 from corral.apis.spec import Api
 from corral.auth.access_policy import AccessPolicy
+from corral.config.issues import ConfigError
 from corral.core.resources import ResourceRegistry
 from corral.core.routers.datasetio import DATASETIO, MAX_PAGE, DatasetIORouter
 from corral.core.routers.spec import RouterContext, RouterSpec, implementations
-from corral.errors import Forbidden, InvalidParameter, NotFound
+from corral.errors import CorralError, Forbidden, InvalidParameter, NotFound
 
 if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
@@ -228,16 +231,24 @@ async def create_scoring_router(
     await router.register_builtins()
     run = ctx.loaded.run
     for entry in [*run.scoring_fns, *run.registered_resources.scoring_fns]:
-        request = RegisterScoringFunctionRequest.model_validate(
-            {
-                "scoring_fn_id": entry.scoring_fn_id,
-                "description": entry.description or entry.scoring_fn_id,
-                "provider_id": entry.provider_id,
-                "provider_scoring_fn_id": entry.provider_scoring_fn_id,
-                "params": entry.params,
-            }
-        )
-        await router.register(request, None, source="config")
+        fields = {
+            "scoring_fn_id": entry.scoring_fn_id,
+            "description": entry.description or entry.scoring_fn_id,
+            "provider_id": entry.provider_id,
+            "provider_scoring_fn_id": entry.provider_scoring_fn_id,
+            "params": entry.params,
+        }
+        try:
+            request = RegisterScoringFunctionRequest.model_validate(fields)
+            await router.register(request, None, source="config")
+        except (CorralError, ValidationError) as exc:
+            problem = exc.message if isinstance(exc, CorralError) else str(exc)
+            raise ConfigError.single(
+                ctx.loaded.source,
+                f"scoring function {entry.scoring_fn_id!r} cannot be served: {problem}",
+                "fix its provider_id, provider_scoring_fn_id or params",
+                ("scoring_fns",),
+            ) from None
     return router
 
 
