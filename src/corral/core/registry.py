@@ -36,6 +36,11 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.inline.vector_io.faiss",
     "corral.providers.remote.vector_io.pgvector",
     "corral.providers.inline.responses.builtin",
+    "corral.providers.inline.batches.reference",
+    "corral.providers.inline.datasetio.localfs",
+    "corral.providers.inline.scoring.basic",
+    "corral.providers.inline.scoring.llm_as_judge",
+    "corral.providers.inline.eval.builtin",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

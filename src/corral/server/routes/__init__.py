@@ -10,13 +10,17 @@ from corral.core.stack import Stack
 from corral.server.http import ApiRoute
 from corral.server.routes import (
     access,
+    batches,
     conversations,
+    datasets,
+    evaluation,
     files,
     inference,
     models,
     prompts,
     responses,
     safety,
+    scoring,
     shields,
     system,
     vector_stores,
@@ -34,6 +38,10 @@ ROUTE_MODULES = (
     responses,
     conversations,
     prompts,
+    batches,
+    datasets,
+    scoring,
+    evaluation,
 )
 
 
