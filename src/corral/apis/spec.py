@@ -36,6 +36,7 @@ class Api(StrEnum):
     responses = "responses"
     conversations = "conversations"
     prompts = "prompts"
+    connectors = "connectors"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -49,7 +50,7 @@ ROUTING_TABLES: Mapping[str, Api] = {
 SINGLE_PROVIDER_APIS = frozenset({Api.files, Api.responses})
 
 #: APIs served by corral itself, without a provider (their stores come from ``storage``).
-BUILTIN_APIS = frozenset({Api.conversations, Api.prompts})
+BUILTIN_APIS = frozenset({Api.conversations, Api.prompts, Api.connectors})
 
 #: Older API names read as today's (``providers.agents`` is ``providers.responses``).
 API_ALIASES: Mapping[str, Api] = {"agents": Api.responses}

@@ -3,13 +3,14 @@
 `ROUTERS` lists the `RouterSpec` of every API served through providers; the
 `Stack` builds them in dependency order and reads them back through the same
 specs (typed keys). `BUILTIN_ROUTERS` are the APIs corral serves itself
-(conversations, prompts): built first, whatever the config, because providers
+(conversations, prompts, connectors): built first, whatever the config, because providers
 (the responses loop) use them. Adding an API with a router is one spec in its
 router module plus one line here (docs/architecture.md, "Adding an API").
 """
 
 from __future__ import annotations
 
+from corral.core.routers.connectors import CONNECTORS
 from corral.core.routers.conversations import CONVERSATIONS
 from corral.core.routers.files import FILES
 from corral.core.routers.inference import INFERENCE
@@ -20,4 +21,4 @@ from corral.core.routers.spec import AnyRouterSpec
 from corral.core.routers.vector_io import VECTOR_IO
 
 ROUTERS: tuple[AnyRouterSpec, ...] = (INFERENCE, SAFETY, FILES, VECTOR_IO, RESPONSES)
-BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS)
+BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS, CONNECTORS)

@@ -10,6 +10,7 @@ from corral.core.stack import Stack
 from corral.server.http import ApiRoute
 from corral.server.routes import (
     access,
+    connectors,
     conversations,
     files,
     inference,
@@ -34,6 +35,7 @@ ROUTE_MODULES = (
     responses,
     conversations,
     prompts,
+    connectors,
 )
 
 
