@@ -9,14 +9,8 @@ import httpx
 import pytest
 
 from tests.fixtures.identity_stubs import run_identity_stubs
-from tests.fixtures.mcp_servers import RunningMcp, run_mcp_server
+from tests.fixtures.mcp_servers import RunningMcp
 from tests.fixtures.server import RunningServer, free_port, run_server
-
-
-@pytest.fixture(scope="module")
-def mcp_server() -> Iterator[RunningMcp]:
-    with run_mcp_server() as running:
-        yield running
 
 
 def config(mcp: RunningMcp, tmp: Path, extra: str = "") -> str:

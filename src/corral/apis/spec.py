@@ -37,6 +37,7 @@ class Api(StrEnum):
     conversations = "conversations"
     prompts = "prompts"
     connectors = "connectors"
+    tool_runtime = "tool_runtime"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -44,6 +45,7 @@ ROUTING_TABLES: Mapping[str, Api] = {
     "models": Api.inference,
     "shields": Api.safety,
     "vector_stores": Api.vector_io,
+    "tool_groups": Api.tool_runtime,
 }
 
 #: APIs with exactly one provider, which is also their router (nothing to route on).
@@ -68,15 +70,22 @@ UNSERVED_APIS = frozenset(
         "datasetio",
         "scoring",
         "post_training",
-        "tool_runtime",
         "batches",
         "datasets",
         "scoring_functions",
         "benchmarks",
-        "tool_groups",
         "memory",
     }
 )
+
+#: Llama Stack provider types corral does not serve (yet), and why; a config naming one loads
+#: with a warning and the provider is not started.
+UNSERVED_PROVIDER_TYPES: Mapping[tuple[Api, str], str] = {
+    (Api.tool_runtime, "inline::rag-runtime"): "use the file_search tool of the Responses API",
+    (Api.tool_runtime, "inline::file_search"): "use the file_search tool of the Responses API",
+    (Api.tool_runtime, "remote::model-context-protocol"): "use connectors: and mcp tools",
+    (Api.tool_runtime, "remote::wolfram-alpha"): "no Wolfram Alpha provider",
+}
 
 T = TypeVar("T")
 

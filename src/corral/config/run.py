@@ -92,7 +92,9 @@ class RunConfig(ConfigModel):
     tools: ToolsConfig = Field(default_factory=ToolsConfig)
     """Server-side tools: the outbound URL policy, MCP timeouts and result limits."""
     tool_groups: list[ToolGroupResource] = Field(default_factory=list)
-    """Tool groups to register at startup (accepted; no tool runtime is served yet)."""
+    """Tool groups to register at startup: `{toolgroup_id, provider_id}` of a tool_runtime provider
+    (`builtin::websearch` is the group the Responses API's `web_search` tool uses).
+    """
     datasets: list[DatasetResource] = Field(default_factory=list)
     """Datasets (accepted for compatibility; not served yet)."""
     scoring_fns: list[ScoringFunctionResource] = Field(default_factory=list)

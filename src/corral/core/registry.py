@@ -36,6 +36,9 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.inline.vector_io.faiss",
     "corral.providers.remote.vector_io.pgvector",
     "corral.providers.inline.responses.builtin",
+    "corral.providers.remote.tool_runtime.tavily_search",
+    "corral.providers.remote.tool_runtime.brave_search",
+    "corral.providers.remote.tool_runtime.bing_search",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

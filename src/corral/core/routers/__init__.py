@@ -18,7 +18,15 @@ from corral.core.routers.prompts import PROMPTS
 from corral.core.routers.responses import RESPONSES
 from corral.core.routers.safety import SAFETY
 from corral.core.routers.spec import AnyRouterSpec
+from corral.core.routers.tool_runtime import TOOL_RUNTIME
 from corral.core.routers.vector_io import VECTOR_IO
 
-ROUTERS: tuple[AnyRouterSpec, ...] = (INFERENCE, SAFETY, FILES, VECTOR_IO, RESPONSES)
+ROUTERS: tuple[AnyRouterSpec, ...] = (
+    INFERENCE,
+    SAFETY,
+    FILES,
+    VECTOR_IO,
+    RESPONSES,
+    TOOL_RUNTIME,
+)
 BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS, CONNECTORS)

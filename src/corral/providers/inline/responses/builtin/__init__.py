@@ -18,7 +18,7 @@ SPEC = ProviderSpec(
     api=Api.responses,
     provider_type="inline::builtin",
     config=BuiltinResponsesConfig,
-    description="The OpenAI Responses API (agent loop with function and file_search tools) "
+    description="The OpenAI Responses API (agent loop with function, file_search and mcp tools) "
     "on corral's inference, vector stores, files and safety.",
     api_dependencies=(Api.inference,),
     optional_api_dependencies=(
@@ -27,6 +27,7 @@ SPEC = ProviderSpec(
         Api.files,
         Api.conversations,
         Api.prompts,
+        Api.connectors,
     ),
 )
 
@@ -35,6 +36,7 @@ DEFAULT_TABLE = "responses"
 
 async def create(config: BuiltinResponsesConfig, deps: ProviderDeps) -> BuiltinResponses:
     """Open the responses table and wire the loop to the routers it uses."""
+    from corral.core.routers.connectors import CONNECTORS
     from corral.core.routers.conversations import CONVERSATIONS
     from corral.core.routers.files import FILES
     from corral.core.routers.inference import INFERENCE
@@ -63,6 +65,7 @@ async def create(config: BuiltinResponsesConfig, deps: ProviderDeps) -> BuiltinR
         vector_io=routers.get(VECTOR_IO),
         safety=routers.get(SAFETY),
         files=routers.get(FILES),
+        connectors=routers.get(CONNECTORS),
     )
     provider = BuiltinResponses(services, config.max_infer_iters, config.background_lease_seconds)
     await provider.start()
