@@ -12,10 +12,13 @@ from tests.fixtures.scripted_llm import RunningScript, run_scripted_llm
 from tests.fixtures.server import RunningServer, run_server
 
 
-def tools_config(upstream: str, tmp: Path, extra: str = "", timeout: float = 2) -> str:
+def tools_config(
+    upstream: str, tmp: Path, extra: str = "", timeout: float = 2, tool_runtime: str = ""
+) -> str:
     return f"""
 version: 2
 providers:
+{tool_runtime}
   inference:
   - provider_id: script
     provider_type: remote::openai-compatible
@@ -34,6 +37,7 @@ storage:
 models:
 - {{model_id: caller, provider_id: script}}
 - {{model_id: echo, provider_id: script}}
+- {{model_id: web-citer, provider_id: script}}
 tools:
   outbound: {{allow_networks: [127.0.0.0/8]}}
   mcp: {{timeout_seconds: {timeout}}}

@@ -166,7 +166,11 @@ def test_approval_round_trip(
     assert (request["server_label"], request["name"]) == ("calc", "add")
     assert orjson.loads(request["arguments"]) == {"a": 5, "b": 6}
     assert mcp_server.calls["add"] == before  # nothing ran yet
-    answer = {"type": "mcp_approval_response", "approval_request_id": request["id"], "approve": True}
+    answer = {
+        "type": "mcp_approval_response",
+        "approval_request_id": request["id"],
+        "approve": True,
+    }
     done = ok(agent_server, input=[answer], tools=tools, previous_response_id=asked["id"])
     assert kinds(done) == ["mcp_call", "message"]  # the listing is reused, not repeated
     assert done["output"][0]["approval_request_id"] == request["id"]
@@ -241,9 +245,7 @@ def test_streamed_events(agent_server: RunningServer, mcp_server: RunningMcp) ->
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_a_failure_never_breaks_the_response(
-    agent_server: RunningServer, stream: bool
-) -> None:
+def test_a_failure_never_breaks_the_response(agent_server: RunningServer, stream: bool) -> None:
     down = mcp(f"http://127.0.0.1:{free_port()}/sse", label="gone")
     body = {"model": "script/caller", "input": 'call add {"a": 1, "b": 1}', "tools": [down]}
     if not stream:

@@ -103,7 +103,13 @@ class FunctionChoice(_Wire):
 class HostedToolChoice(_Wire):
     """Force a server-run tool type."""
 
-    type: Literal["file_search", "web_search", "web_search_preview"]
+    type: Literal[
+        "file_search",
+        "web_search",
+        "web_search_preview",
+        "web_search_preview_2025_03_11",
+        "web_search_2025_08_26",
+    ]
 
 
 class McpChoice(_Wire):

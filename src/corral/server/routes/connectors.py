@@ -17,7 +17,9 @@ from starlette.responses import Response
 from corral.apis.connectors.models import Connector, ConnectorList, ToolDef, ToolDefList
 from corral.core.connectors import ConnectorsService
 from corral.core.routers.connectors import CONNECTORS
+from corral.core.routers.tool_runtime import TOOL_RUNTIME
 from corral.core.stack import Stack
+from corral.errors import NotFound
 from corral.server.context import request_context
 from corral.server.http import ApiRoute, json_response
 
@@ -56,25 +58,39 @@ async def _tool(api: ConnectorsService, r: Request) -> Any:
     )
 
 
-async def _all_tools(api: ConnectorsService, r: Request) -> Any:
-    ctx = request_context(r)
-    group = r.query_params.get("toolgroup_id")
-    if group is not None:
-        return {"data": await api.list_connector_tools(group, ctx, _authorization(r))}
-    return {"data": await api.all_tools(ctx)}
+def _all_tools(stack: Stack) -> Handler:
+    """``GET /v1/tools``: the configured tool groups' tools, then every connector's."""
 
+    async def handler(api: ConnectorsService, r: Request) -> Any:
+        runtime = stack.routers.get(TOOL_RUNTIME)  # built when the stack starts, not before
+        ctx = request_context(r)
+        group = r.query_params.get("toolgroup_id")
+        if group is not None:
+            if runtime is not None and runtime.has_group(group):
+                return {"data": runtime.list_tools(ctx, group)}
+            if not api.has(group):
+                raise NotFound(f"Tool group '{group}' not found.", code="toolgroup_not_found")
+            return {"data": await api.list_connector_tools(group, ctx, _authorization(r))}
+        groups = runtime.list_tools(ctx) if runtime is not None else []
+        return {"data": groups + await api.all_tools(ctx)}
 
-TABLE: list[tuple[str, Handler, str, Any]] = [
-    ("/v1beta/connectors", _list, "List connectors", ConnectorList),
-    (ONE, _get, "Get a connector (with its server's name and version)", Connector),
-    (ONE + "/tools", _tools, "List a connector's tools", ToolDefList),
-    (ONE + "/tools/{tool_name}", _tool, "Get one tool of a connector", ToolDef),
-    ("/v1/tools", _all_tools, "List tools (optionally of one tool group)", ToolDefList),
-]
+    return handler
 
 
 def routes(stack: Stack) -> list[ApiRoute]:
-    """The connectors routes."""
+    """The connectors routes, and ``GET /v1/tools``."""
+    table: list[tuple[str, Handler, str, Any]] = [
+        ("/v1beta/connectors", _list, "List connectors", ConnectorList),
+        (ONE, _get, "Get a connector (with its server's name and version)", Connector),
+        (ONE + "/tools", _tools, "List a connector's tools", ToolDefList),
+        (ONE + "/tools/{tool_name}", _tool, "Get one tool of a connector", ToolDef),
+        (
+            "/v1/tools",
+            _all_tools(stack),
+            "List tools (optionally of one tool group or connector)",
+            ToolDefList,
+        ),
+    ]
 
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
@@ -84,5 +100,5 @@ def routes(stack: Stack) -> list[ApiRoute]:
 
     return [
         ApiRoute("GET", path, endpoint(handler), summary, "connectors", None, model)
-        for path, handler, summary, model in TABLE
+        for path, handler, summary, model in table
     ]

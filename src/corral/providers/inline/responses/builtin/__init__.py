@@ -18,8 +18,8 @@ SPEC = ProviderSpec(
     api=Api.responses,
     provider_type="inline::builtin",
     config=BuiltinResponsesConfig,
-    description="The OpenAI Responses API (agent loop with function, file_search and mcp tools) "
-    "on corral's inference, vector stores, files and safety.",
+    description="The OpenAI Responses API (agent loop with function, file_search, web_search "
+    "and mcp tools) on corral's inference, vector stores, files and safety.",
     api_dependencies=(Api.inference,),
     optional_api_dependencies=(
         Api.vector_io,
@@ -28,6 +28,7 @@ SPEC = ProviderSpec(
         Api.conversations,
         Api.prompts,
         Api.connectors,
+        Api.tool_runtime,
     ),
 )
 
@@ -42,6 +43,7 @@ async def create(config: BuiltinResponsesConfig, deps: ProviderDeps) -> BuiltinR
     from corral.core.routers.inference import INFERENCE
     from corral.core.routers.prompts import PROMPTS
     from corral.core.routers.safety import SAFETY
+    from corral.core.routers.tool_runtime import TOOL_RUNTIME
     from corral.core.routers.vector_io import VECTOR_IO
     from corral.providers.inline.responses.builtin.prepare import Services
     from corral.providers.inline.responses.builtin.provider import BuiltinResponses
@@ -66,6 +68,7 @@ async def create(config: BuiltinResponsesConfig, deps: ProviderDeps) -> BuiltinR
         safety=routers.get(SAFETY),
         files=routers.get(FILES),
         connectors=routers.get(CONNECTORS),
+        tool_runtime=routers.get(TOOL_RUNTIME),
     )
     provider = BuiltinResponses(services, config.max_infer_iters, config.background_lease_seconds)
     await provider.start()

@@ -29,6 +29,10 @@ from corral.providers.inline.responses.builtin.events import Event
 from corral.providers.inline.responses.builtin.messages import FILE_SEARCH_FUNCTION
 from corral.providers.inline.responses.builtin.tools import FileSearchRunner, ToolSet
 from corral.providers.inline.responses.builtin.turn import ToolCall, Turn
+from corral.providers.inline.responses.builtin.web_search import (
+    WEB_SEARCH_FUNCTION,
+    WebSearchRunner,
+)
 
 log = logging.getLogger("corral.responses")
 
@@ -90,6 +94,7 @@ class LoopSetup:
     max_iters: int
     ctx: RequestContext
     file_search: FileSearchRunner | None = None
+    web_search: WebSearchRunner | None = None
     known_files: dict[str, str] | None = None
     guardrails: Guardrails | None = None
     #: The earlier items (an earlier ``mcp_list_tools`` is reused from them).
@@ -198,7 +203,9 @@ class AgentLoop:
         files = dict(s.known_files or {})
         if s.file_search is not None:
             files.update(s.file_search.files)
-        citations = CitationFilter(files) if files or s.file_search is not None else None
+        urls = s.web_search.urls if s.web_search is not None else None
+        wanted = files or s.file_search is not None or urls is not None
+        citations = CitationFilter(files, urls) if wanted else None
         judge = s.guardrails.judge if s.guardrails is not None else None
         return Turn(s.draft, s.tools.server_names, citations, judge)
 
@@ -232,7 +239,10 @@ class AgentLoop:
                 yield event
             return
         self.tool_calls_made += 1
-        if s.file_search is not None and call.name == FILE_SEARCH_FUNCTION:
+        if s.web_search is not None and call.name == WEB_SEARCH_FUNCTION:
+            async for event in s.web_search.run(call, s.draft, s.messages):
+                yield event
+        elif s.file_search is not None and call.name == FILE_SEARCH_FUNCTION:
             async for event in s.file_search.run(call, s.draft, s.messages):
                 yield event
         else:  # only server tools are routed here; keep the conversation consistent

@@ -54,6 +54,13 @@ def chat_messages(system: str | None, items: Iterable[dict[str, Any]]) -> list[d
             results = item.get("results")
             content = format_results(query, results) if results is not None else "(no results)"
             out.append({"role": "tool", "tool_call_id": item["id"], "content": content})
+        elif kind == "web_search_call":
+            action = item.get("action") or {}
+            query = str(action.get("query") or "")
+            _add_call(out, item["id"], "web_search", orjson.dumps({"query": query}).decode())
+            urls = [s.get("url") for s in action.get("sources") or () if isinstance(s, dict)]
+            content = "web_search found: " + (", ".join(u for u in urls if u) or "nothing")
+            out.append({"role": "tool", "tool_call_id": item["id"], "content": content})
         elif kind == "mcp_call":
             _add_call(out, item["id"], chat_function_name(item["name"]), item.get("arguments", ""))
             error = item.get("error")

@@ -33,6 +33,7 @@ from corral.providers.inline.responses.builtin.tools import (
     build_tools,
     known_files,
 )
+from corral.providers.inline.responses.builtin.web_search import WebSearchRunner
 
 LOGPROBS_INCLUDE = "message.output_text.logprobs"
 
@@ -49,6 +50,7 @@ class Services:
     safety: Any = None
     files: Any = None
     connectors: Any = None
+    tool_runtime: Any = None
 
 
 @dataclass
@@ -214,6 +216,10 @@ async def prepare(
     if tools.file_search is not None:
         runner = FileSearchRunner(s.vector_io, tools.file_search, ctx)
         await runner.check_stores()
+    web_search = None
+    if tools.web_search_index is not None:
+        where = f"tools[{tools.web_search_index}]"
+        web_search = WebSearchRunner.prepare(s.tool_runtime, ctx, where)
     if tools.mcp_specs:
         tools.mcp = McpTools.prepare(tools.mcp_specs, s.connectors, ctx)
     guardrails = _guardrails(request, s, ctx)
@@ -239,6 +245,7 @@ async def prepare(
         max_iters=request.max_infer_iters or max_iters,
         ctx=ctx,
         file_search=runner,
+        web_search=web_search,
         known_files=known_files(context),
         guardrails=guardrails,
         context=context,

@@ -28,6 +28,7 @@ from corral.apis.responses.models import (
     HostedToolChoice,
     McpChoice,
     McpTool,
+    WebSearchTool,
 )
 from corral.apis.vector_io.models import RankingOptions, SearchRequest
 from corral.errors import CorralError, InvalidParameter
@@ -41,9 +42,23 @@ from corral.providers.inline.responses.builtin.messages import (
     function_tool,
 )
 from corral.providers.inline.responses.builtin.turn import ToolCall
+from corral.providers.inline.responses.builtin.web_search import (
+    WEB_SEARCH_FUNCTION,
+    WEB_SEARCH_TOOL,
+)
 
 if TYPE_CHECKING:
     from corral.providers.inline.responses.builtin.mcp import McpTools
+
+
+WEB_SEARCH_TYPES = frozenset(
+    {
+        "web_search",
+        "web_search_preview",
+        "web_search_preview_2025_03_11",
+        "web_search_2025_08_26",
+    }
+)
 
 
 @dataclass
@@ -53,6 +68,8 @@ class ToolSet:
     chat_tools: list[dict[str, Any]] = field(default_factory=list)
     tool_choice: Any = None
     file_search: FileSearchTool | None = None
+    #: Position of the request's web_search tool in ``tools`` (None: no web_search).
+    web_search_index: int | None = None
     #: The request's ``mcp`` tools, by position in ``tools``.
     mcp_specs: list[tuple[int, McpTool]] = field(default_factory=list)
     #: Set by `prepare` when there are mcp tools; its functions join once listed.
@@ -64,6 +81,8 @@ class ToolSet:
     def server_names(self) -> frozenset[str]:
         """Function names the server runs itself."""
         names = {FILE_SEARCH_FUNCTION} if self.file_search else set()
+        if self.web_search_index is not None:
+            names.add(WEB_SEARCH_FUNCTION)
         if self.mcp is not None:
             names.update(self.mcp.bindings)
         return frozenset(names)
@@ -89,7 +108,7 @@ def build_tools(request: CreateResponseRequest) -> ToolSet:
     names: set[str] = set()
     for index, tool in enumerate(request.tools or ()):
         if isinstance(tool, FunctionTool):
-            if tool.name in names or tool.name == FILE_SEARCH_FUNCTION:
+            if tool.name in names or tool.name in (FILE_SEARCH_FUNCTION, WEB_SEARCH_FUNCTION):
                 raise InvalidParameter(f"tools[{index}].name", f"{tool.name!r} is used twice")
             names.add(tool.name)
             tools.chat_tools.append(
@@ -100,13 +119,18 @@ def build_tools(request: CreateResponseRequest) -> ToolSet:
                 raise InvalidParameter(f"tools[{index}]", "only one file_search tool is allowed")
             tools.file_search = tool
             tools.chat_tools.append(FILE_SEARCH_TOOL)
+        elif isinstance(tool, WebSearchTool):
+            if tools.web_search_index is not None:
+                raise InvalidParameter(f"tools[{index}]", "only one web_search tool is allowed")
+            tools.web_search_index = index
+            tools.chat_tools.append(WEB_SEARCH_TOOL)
         elif isinstance(tool, McpTool):
             tools.mcp_specs.append((index, tool))
         else:
             raise InvalidParameter(
                 f"tools[{index}].type",
                 f"tool type {tool.type!r} is not available on this server; it serves "
-                "'function', 'file_search' and 'mcp' tools",
+                "'function', 'file_search', 'web_search' and 'mcp' tools",
             )
     tools.tool_choice = _tool_choice(request, tools)
     return tools
@@ -121,9 +145,11 @@ def _tool_choice(request: CreateResponseRequest, tools: ToolSet) -> Any:
             raise InvalidParameter("tool_choice.name", f"no function tool is named {choice.name!r}")
         return {"type": "function", "function": {"name": choice.name}}
     if isinstance(choice, HostedToolChoice):
-        if choice.type != "file_search" or tools.file_search is None:
-            raise InvalidParameter("tool_choice.type", f"no {choice.type} tool is configured")
-        return {"type": "function", "function": {"name": FILE_SEARCH_FUNCTION}}
+        if choice.type == "file_search" and tools.file_search is not None:
+            return {"type": "function", "function": {"name": FILE_SEARCH_FUNCTION}}
+        if choice.type != "file_search" and tools.web_search_index is not None:
+            return {"type": "function", "function": {"name": WEB_SEARCH_FUNCTION}}
+        raise InvalidParameter("tool_choice.type", f"no {choice.type} tool is configured")
     if isinstance(choice, McpChoice):
         if not any(spec.server_label == choice.server_label for _, spec in tools.mcp_specs):
             raise InvalidParameter(
@@ -138,6 +164,7 @@ def _tool_choice(request: CreateResponseRequest, tools: ToolSet) -> Any:
             for t in tools.chat_tools
             if t["function"]["name"] in allowed
             or (t["function"]["name"] == FILE_SEARCH_FUNCTION and "file_search" in allowed)
+            or (t["function"]["name"] == WEB_SEARCH_FUNCTION and allowed & WEB_SEARCH_TYPES)
         ]
         return choice.mode
     raise InvalidParameter("tool_choice", f"tool_choice type {choice.type!r} is not available")
