@@ -37,7 +37,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import procs  # noqa: E402
-
 from tests.fixtures.mcp_servers import RunningMcp, run_mcp_server  # noqa: E402
 from tests.fixtures.scripted_llm import run_scripted_llm  # noqa: E402
 
