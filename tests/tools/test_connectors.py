@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +141,27 @@ def test_access_policy_applies_to_connectors(mcp_server: RunningMcp, tmp_path: P
             tools = get(secured, "/v1/tools", headers=bob).json()["data"]
             assert {t["toolgroup_id"] for t in tools} == {"calc"}
             assert get(secured, "/v1beta/connectors").status_code == 401
+
+
+def test_the_store_mirrors_the_config_and_drops_removed_connectors(
+    mcp_server: RunningMcp, tmp_path: Path
+) -> None:
+    with run_server(config(mcp_server, tmp_path), tmp_path):
+        pass
+    assert _stored_ids(tmp_path) == ["calc", "down", "legacy"]
+    renamed = config(mcp_server, tmp_path).replace("connector_id: legacy\n", "connector_id: old2\n")
+    with run_server(renamed, tmp_path):
+        pass
+    assert _stored_ids(tmp_path) == ["calc", "down", "old2"]
+
+
+def _stored_ids(tmp: Path) -> list[str]:
+    """Connector ids in the KV file, read with sqlite3 (whatever the table layout)."""
+    with sqlite3.connect(tmp / "kv.db") as db:
+        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+        keys: list[str] = []
+        for table in tables:
+            columns = [r[1] for r in db.execute(f"pragma table_info({table})")]
+            if "key" in columns:
+                keys += [r[0] for r in db.execute(f"select key from {table}")]
+    return sorted(k.split("connectors:v1:", 1)[1] for k in keys if "connectors:v1:" in k)
