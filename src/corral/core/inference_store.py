@@ -61,6 +61,7 @@ class InferenceStore:
     ) -> None:
         self._store = store
         self._table = table
+        self.table = table
         self._access = access
         self._queue: WriteQueue[PendingWrite] = WriteQueue(
             f"{table} (inference store)", max_queue, writers, self._write_batch
