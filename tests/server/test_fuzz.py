@@ -26,7 +26,7 @@ from tests.responses.conftest import responses_config
 #: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
 pytestmark = pytest.mark.slow
 
-SECONDS_PER_RUN = 50
+SECONDS_PER_RUN = 20
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
 AUTH = """server:
@@ -65,6 +65,10 @@ def _schemathesis(base_url: str, headers: list[str]) -> subprocess.CompletedProc
         "--workers",
         "2",
         "--exclude-deprecated",
+        # The coverage phase trips a CPython 3.11 bug inside hypothesis (ast.parse "recursion
+        # depth mismatch" while describing a strategy); fuzzing and stateful runs find 5xx.
+        "--phases",
+        "examples,fuzzing,stateful",
         "--request-timeout",
         "10",
         "--no-shrink",
