@@ -320,7 +320,9 @@ class BatchRun:
     # -- finalizing / cancelling ----------------------------------------------------------
 
     async def _finish(self, status: str) -> None:
-        output_id, error_id = await write_outputs(self.s.store, self.s.files, self.id, self.ctx)
+        output_id, error_id = await write_outputs(
+            self.s.store, self.s.files, self.id, self.ctx, self._renew
+        )
         row = await self.s.store.fetch(self.id) or self.row
         final = "cancelled" if status == "cancelling" else "completed"
         if final == "completed" and row.get("expired_at"):
