@@ -98,7 +98,9 @@ def test_a_jsonl_local_file_under_allowed_paths(server: RunningServer, allowed: 
     assert remote.status_code == 400
 
 
-def test_parquet_from_a_data_uri_and_an_upload(server: RunningServer) -> None:
+def test_parquet_from_a_data_uri_an_upload_and_a_local_file(
+    server: RunningServer, allowed: Path
+) -> None:
     table = pa.table({"question": [f"q{i}" for i in range(3000)], "answer": list(range(3000))})
     sink = io.BytesIO()
     pq.write_table(table, sink)
@@ -118,6 +120,13 @@ def test_parquet_from_a_data_uri_and_an_upload(server: RunningServer) -> None:
     assert rows(server, "pq-file", start_index=2999)["data"] == [
         {"question": "q2999", "answer": 2999}
     ]
+    (allowed / "qa.parquet").write_bytes(data)
+    assert register(
+        server, dataset_id="pq-local", purpose="eval/question-answer",
+        source={"type": "uri", "uri": str(allowed / "qa.parquet")},
+    ).status_code == 200  # fmt: skip
+    page = rows(server, "pq-local", start_index=1023, limit=2)
+    assert [d["answer"] for d in page["data"]] == [1023, 1024] and page["has_more"]
 
 
 def test_inline_rows_and_appended_rows_page_together(server: RunningServer) -> None:
