@@ -72,6 +72,10 @@ def test_a_chat_batch_runs_every_line_and_writes_the_output_file(
     assert done.request_counts.failed == 0
     assert done.error_file_id is None
     assert done.completed_at is not None and done.in_progress_at is not None
+    assert done.model == "fake/fake-chat"
+    assert done.usage is not None  # the fake answers with 5 prompt and 3 completion tokens
+    assert (done.usage.input_tokens, done.usage.output_tokens) == (25, 15)
+    assert done.usage.total_tokens == 40
     output = read_jsonl(client, done.output_file_id)
     assert [o["custom_id"] for o in output] == [f"req-{i}" for i in range(5)]
     first = output[0]
@@ -295,6 +299,7 @@ def test_fifty_lines_survive_a_restart_without_redoing_finished_lines(
         assert done.status == "completed"
         assert done.request_counts is not None
         assert (done.request_counts.total, done.request_counts.completed) == (50, 50)
+        assert done.usage is not None and done.usage.input_tokens == 50 * 5  # each line once
         output = read_jsonl(client, done.output_file_id)
     assert [o["custom_id"] for o in output] == [f"req-{i}" for i in range(50)]
     assert all(o["response"]["status_code"] == 200 for o in output)

@@ -35,7 +35,12 @@ from corral.errors import CorralError, ServiceUnavailable
 from corral.providers.inline.batches.reference.config import ReferenceBatchesConfig
 from corral.providers.inline.batches.reference.lines import Line, LineChecker, raw_lines
 from corral.providers.inline.batches.reference.output import write_outputs
-from corral.providers.inline.batches.reference.store import BatchStore, owner_of, quota_client
+from corral.providers.inline.batches.reference.store import (
+    USAGE_COLUMNS,
+    BatchStore,
+    owner_of,
+    quota_client,
+)
 
 log = logging.getLogger("corral.batches")
 
@@ -102,6 +107,7 @@ class BatchRun:
         self._results: list[tuple[int, bool, Any]] = []
         self._completed = 0
         self._failed = 0
+        self._usage = [0] * len(USAGE_COLUMNS)
         self._stop = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
 
@@ -153,24 +159,26 @@ class BatchRun:
     # -- validating -----------------------------------------------------------------------
 
     async def _validate(self) -> str:
-        errors, total = await self._check_input()
+        errors, total, model = await self._check_input()
         now = int(time.time())
         if errors:
             listed = [e.model_dump() for e in errors]
             other = await self._moved("validating", status="failed", failed_at=now, errors=listed)
             return other or "failed"
         other = await self._moved(
-            "validating", status="in_progress", in_progress_at=now, total=total
+            "validating", status="in_progress", in_progress_at=now, total=total, model=model
         )
         return other or "in_progress"
 
-    async def _check_input(self) -> tuple[list[BatchError], int]:
+    async def _check_input(self) -> tuple[list[BatchError], int, str | None]:
+        """Every line's problems (the first ones), the line count, and the one model used."""
         file_id = self.row["input_file_id"]
         try:
             await self.s.files.get_file(file_id, self.ctx)
         except CorralError:
             message = f"Cannot find file {file_id}."
-            return [BatchError(code="invalid_request", message=message, param="input_file_id")], 0
+            error = BatchError(code="invalid_request", message=message, param="input_file_id")
+            return [error], 0, None
         checker = LineChecker(self.row["endpoint"], self.ctx.user, self.s.inference.models.resolve)
         errors: list[BatchError] = []
         total, renewed = 0, time.monotonic()
@@ -184,7 +192,8 @@ class BatchRun:
                 renewed = time.monotonic()
         if total == 0 and not errors:
             errors.append(BatchError(code="empty_file", message="The input file has no requests."))
-        return errors, total
+        models = checker.models()
+        return errors, total, models[0] if len(models) == 1 else None
 
     # -- in_progress ----------------------------------------------------------------------
 
@@ -192,10 +201,7 @@ class BatchRun:
         done: set[int] = set()
         async for row in self.s.store.lines(self.id):
             done.add(int(row["line"]))
-            if row["ok"]:
-                self._completed += 1
-            else:
-                self._failed += 1
+            self._count(bool(row["ok"]), row["result"])
         return done
 
     async def _execute(self) -> str:
@@ -290,16 +296,22 @@ class BatchRun:
 
     def _record(self, line: int, ok: bool, result: Any) -> None:
         self._results.append((line, ok, result))
+        self._count(ok, result)
+
+    def _count(self, ok: bool, result: Any) -> None:
         if ok:
             self._completed += 1
         else:
             self._failed += 1
+        for i, tokens in enumerate(line_usage(result)):
+            self._usage[i] += tokens
 
     async def _flush(self) -> None:
         results, self._results = self._results, []
         if results:
             await self.s.store.save_lines(self.id, results)
-        await self._renew(completed=self._completed, failed=self._failed)
+        usage = dict(zip(USAGE_COLUMNS, self._usage, strict=True))
+        await self._renew(completed=self._completed, failed=self._failed, **usage)
 
     async def _flush_loop(self) -> None:
         while True:
@@ -335,6 +347,23 @@ class BatchRun:
         if final != "expired":
             values[f"{final}_at"] = int(time.time())
         await self._moved(status, **values)
+
+
+def line_usage(result: Any) -> tuple[int, int, int, int]:
+    """(input, cached input, output, reasoning) tokens of one answered line (zeros if none)."""
+    response = result.get("response") if isinstance(result, dict) else None
+    body = response.get("body") if isinstance(response, dict) else None
+    usage = body.get("usage") if isinstance(body, dict) else None
+    if not isinstance(usage, dict):
+        return 0, 0, 0, 0
+    cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
+    reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens")
+    return (
+        int(usage.get("prompt_tokens") or 0),
+        int(cached or 0),
+        int(usage.get("completion_tokens") or 0),
+        int(reasoning or 0),
+    )
 
 
 def _expired_line(batch_id: str, line: Line) -> dict[str, Any]:

@@ -40,6 +40,9 @@ TIMES = (
     "cancelled_at",
 )
 
+#: Token counts summed over the answered lines (OpenAI's batch ``usage``).
+USAGE_COLUMNS = ("input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens")
+
 BATCH_COLUMNS = [
     Column("id", "string", primary_key=True),
     Column("created_at", "integer"),
@@ -53,6 +56,8 @@ BATCH_COLUMNS = [
     Column("output_file_id", "string"),
     Column("error_file_id", "string"),
     *(Column(name, "integer") for name in TIMES),
+    Column("model", "string"),
+    *(Column(name, "integer") for name in USAGE_COLUMNS),
     Column("total", "integer"),
     Column("completed", "integer"),
     Column("failed", "integer"),
@@ -108,8 +113,21 @@ def batch_object(row: Mapping[str, Any]) -> BatchObject:
             failed=row.get("failed") or 0,
         ),
         metadata=row.get("metadata"),
+        model=row.get("model"),
+        usage=_usage(row) if row.get("in_progress_at") else None,
     )
     return BatchObject.model_validate(fields)
+
+
+def _usage(row: Mapping[str, Any]) -> dict[str, Any]:
+    tokens = {name: int(row.get(name) or 0) for name in USAGE_COLUMNS}
+    return {
+        "input_tokens": tokens["input_tokens"],
+        "input_tokens_details": {"cached_tokens": tokens["cached_tokens"]},
+        "output_tokens": tokens["output_tokens"],
+        "output_tokens_details": {"reasoning_tokens": tokens["reasoning_tokens"]},
+        "total_tokens": tokens["input_tokens"] + tokens["output_tokens"],
+    }
 
 
 def quota_client(row: Mapping[str, Any]) -> QuotaClient | None:
