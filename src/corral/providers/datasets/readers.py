@@ -23,7 +23,7 @@ from corral.apis.context import RequestContext
 from corral.apis.files.api import FilesProvider
 from corral.apis.spec import ProviderStartupError
 from corral.errors import InvalidRequest
-from corral.providers.inline.datasetio.localfs.sources import Located, chunks
+from corral.providers.datasets.sources import Located, chunks
 
 PARQUET_BATCH = 1024
 
