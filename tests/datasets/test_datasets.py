@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 CSV = (
     b'question,answer\n"What is 2+2?",4\n"Say ""hi""\non two lines",hi\nCapital of France?,Paris\n'
+    b'A 5" screen?,"small, yes"\n'
 )
 
 
@@ -62,11 +63,13 @@ def test_a_csv_upload_is_read_with_quoted_newlines_and_paged(server: RunningServ
         {"question": "What is 2+2?", "answer": "4"},
         {"question": 'Say "hi"\non two lines', "answer": "hi"},
         {"question": "Capital of France?", "answer": "Paris"},
+        {"question": 'A 5" screen?', "answer": "small, yes"},
     ]
     first = rows(server, "csv-qa", start_index=0, limit=2)
     assert [d["answer"] for d in first["data"]] == ["4", "hi"] and first["has_more"] is True
     last = rows(server, "csv-qa", start_index=2, limit=2)
-    assert [d["answer"] for d in last["data"]] == ["Paris"] and last["has_more"] is False
+    assert [d["answer"] for d in last["data"]] == ["Paris", "small, yes"]
+    assert last["has_more"] is False
     assert rows(server, "csv-qa", start_index=5, limit=2) == {
         "data": [], "has_more": False, "url": None,
     }  # fmt: skip
