@@ -63,7 +63,7 @@ class _Output:
 async def write_outputs(
     store: BatchStore,
     files: FilesProvider,
-    batch_id: str,
+    row: dict[str, Any],
     ctx: RequestContext,
     keep_lease: Callable[[], Awaitable[None]],
 ) -> tuple[str | None, str | None]:
@@ -72,12 +72,13 @@ async def write_outputs(
     `keep_lease` is called every `RENEW_EVERY` lines: a large batch's files take
     longer to write than a lease lasts.
     """
+    batch_id = row["id"]
     output = _Output(files, ctx, f"{batch_id}_output.jsonl")
     errors = _Output(files, ctx, f"{batch_id}_error.jsonl")
     try:
         count = 0
-        async for row in store.lines(batch_id):
-            await (output if row["ok"] else errors).add(row["result"])
+        async for line in store.lines(batch_id, row.get("last_line") or 0):
+            await (output if line["ok"] else errors).add(line["result"])
             count += 1
             if count % RENEW_EVERY == 0:
                 await keep_lease()

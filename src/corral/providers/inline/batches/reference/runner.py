@@ -45,6 +45,21 @@ from corral.providers.inline.batches.reference.store import (
 log = logging.getLogger("corral.batches")
 
 
+#: Finished lines held before the dispatcher waits for them to be written: when the store
+#: is slower than the upstream, results would otherwise pile up in memory between flushes.
+MAX_UNWRITTEN = 1000
+
+
+@dataclass
+class InputSummary:
+    """What validation found: problems, request lines, the last line's number, the model."""
+
+    errors: list[BatchError]
+    total: int = 0
+    last_line: int = 0
+    model: str | None = None
+
+
 class LeaseLost(Exception):
     """Another server holds the batch now; this one stops without writing more."""
 
@@ -159,18 +174,20 @@ class BatchRun:
     # -- validating -----------------------------------------------------------------------
 
     async def _validate(self) -> str:
-        errors, total, model = await self._check_input()
+        found = await self._check_input()
         now = int(time.time())
-        if errors:
-            listed = [e.model_dump() for e in errors]
+        if found.errors:
+            listed = [e.model_dump() for e in found.errors]
             other = await self._moved("validating", status="failed", failed_at=now, errors=listed)
             return other or "failed"
+        self.row["last_line"] = found.last_line
         other = await self._moved(
-            "validating", status="in_progress", in_progress_at=now, total=total, model=model
-        )
+            "validating", status="in_progress", in_progress_at=now, total=found.total,
+            model=found.model, last_line=found.last_line,
+        )  # fmt: skip
         return other or "in_progress"
 
-    async def _check_input(self) -> tuple[list[BatchError], int, str | None]:
+    async def _check_input(self) -> InputSummary:
         """Every line's problems (the first ones), the line count, and the one model used."""
         file_id = self.row["input_file_id"]
         try:
@@ -178,28 +195,32 @@ class BatchRun:
         except CorralError:
             message = f"Cannot find file {file_id}."
             error = BatchError(code="invalid_request", message=message, param="input_file_id")
-            return [error], 0, None
+            return InputSummary([error])
         checker = LineChecker(self.row["endpoint"], self.ctx.user, self.s.inference.models.resolve)
-        errors: list[BatchError] = []
-        total, renewed = 0, time.monotonic()
+        found = InputSummary([])
+        renewed, listed = time.monotonic(), self.s.config.max_listed_errors
         async for number, raw in raw_lines(self.s.files, file_id, self.ctx):
-            total += 1
+            found.total += 1
+            found.last_line = number
             checked = checker.check(number, raw)
-            if isinstance(checked, BatchError) and len(errors) < self.s.config.max_listed_errors:
-                errors.append(checked)
+            if isinstance(checked, BatchError) and len(found.errors) < listed:
+                found.errors.append(checked)
             if time.monotonic() - renewed > self.s.config.lease_seconds / 3:
                 await self._renew()
                 renewed = time.monotonic()
-        if total == 0 and not errors:
-            errors.append(BatchError(code="empty_file", message="The input file has no requests."))
+        if found.total == 0 and not found.errors:
+            found.errors.append(
+                BatchError(code="empty_file", message="The input file has no requests.")
+            )
         models = checker.models()
-        return errors, total, models[0] if len(models) == 1 else None
+        found.model = models[0] if len(models) == 1 else None
+        return found
 
     # -- in_progress ----------------------------------------------------------------------
 
     async def _load_done(self) -> set[int]:
         done: set[int] = set()
-        async for row in self.s.store.lines(self.id):
+        async for row in self.s.store.lines(self.id, self.row.get("last_line") or 0):
             done.add(int(row["line"]))
             self._count(bool(row["ok"]), row["result"])
         return done
@@ -222,6 +243,8 @@ class BatchRun:
                     expired = True
                     self._record(line.number, False, _expired_line(self.id, line))
                     continue
+                if len(self._results) >= MAX_UNWRITTEN:
+                    await self._flush()  # writes fall behind: wait for them (bounded memory)
                 await slots.acquire()
                 if self._stop.is_set():
                     break
@@ -332,10 +355,10 @@ class BatchRun:
     # -- finalizing / cancelling ----------------------------------------------------------
 
     async def _finish(self, status: str) -> None:
-        output_id, error_id = await write_outputs(
-            self.s.store, self.s.files, self.id, self.ctx, self._renew
-        )
         row = await self.s.store.fetch(self.id) or self.row
+        output_id, error_id = await write_outputs(
+            self.s.store, self.s.files, row, self.ctx, self._renew
+        )
         final = "cancelled" if status == "cancelling" else "completed"
         if final == "completed" and row.get("expired_at"):
             final = "expired"

@@ -59,6 +59,7 @@ BATCH_COLUMNS = [
     Column("model", "string"),
     *(Column(name, "integer") for name in USAGE_COLUMNS),
     Column("total", "integer"),
+    Column("last_line", "integer"),
     Column("completed", "integer"),
     Column("failed", "integer"),
     Column("owner_principal", "string"),
@@ -74,12 +75,16 @@ BATCH_COLUMNS = [
 LINE_COLUMNS = [
     Column("id", "string", primary_key=True),
     Column("batch_id", "string", index=True),
+    # `<batch_id>:<line // CHUNK>`: a batch's lines are read a chunk at a time by equality
+    # (a cursor page's "id > last" turned SQLite's reads quadratic in the batch's size)
+    Column("chunk", "string", index=True),
     Column("line", "integer"),
     Column("ok", "boolean"),
     Column("result", "json"),
 ]
 
 PAGE = 1000
+CHUNK = 1000
 
 
 def line_key(batch_id: str, line: int) -> str:
@@ -264,26 +269,21 @@ class BatchStore:
     async def save_lines(self, batch_id: str, results: list[tuple[int, bool, Any]]) -> None:
         """Store finished lines (a line stored before is kept as it was)."""
         rows = [
-            {"id": line_key(batch_id, line), "batch_id": batch_id, "line": line, "ok": ok,
-             "result": result}
+            {"id": line_key(batch_id, line), "batch_id": batch_id,
+             "chunk": f"{batch_id}:{line // CHUNK}", "line": line, "ok": ok, "result": result}
             for line, ok, result in results
         ]  # fmt: skip
         await self._store.insert_many(self.lines_table, rows, key=["id"])
 
-    async def lines(self, batch_id: str) -> AsyncIterator[dict[str, Any]]:
-        """The batch's finished lines in input order, a page at a time."""
-        cursor: str | None = None
-        while True:
+    async def lines(self, batch_id: str, last_line: int) -> AsyncIterator[dict[str, Any]]:
+        """The batch's stored lines in input order (lines 1..`last_line`), a chunk at a time."""
+        for chunk in range(last_line // CHUNK + 1):
             page = await self._store.fetch_page(
                 self.lines_table,
-                {"batch_id": batch_id},
+                {"chunk": f"{batch_id}:{chunk}"},
                 order_by="id",
                 descending=False,
-                limit=PAGE,
-                after=cursor,
+                limit=CHUNK,
             )
             for row in page.rows:
                 yield row
-            if not page.has_more or not page.rows:
-                return
-            cursor = page.rows[-1]["id"]
