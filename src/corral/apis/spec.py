@@ -40,6 +40,8 @@ class Api(StrEnum):
     datasetio = "datasetio"
     scoring = "scoring"
     eval = "eval"
+    connectors = "connectors"
+    tool_runtime = "tool_runtime"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -50,13 +52,14 @@ ROUTING_TABLES: Mapping[str, Api] = {
     "datasets": Api.datasetio,
     "scoring_functions": Api.scoring,
     "benchmarks": Api.eval,
+    "tool_groups": Api.tool_runtime,
 }
 
 #: APIs with exactly one provider, which is also their router (nothing to route on).
 SINGLE_PROVIDER_APIS = frozenset({Api.files, Api.responses, Api.batches})
 
 #: APIs served by corral itself, without a provider (their stores come from ``storage``).
-BUILTIN_APIS = frozenset({Api.conversations, Api.prompts})
+BUILTIN_APIS = frozenset({Api.conversations, Api.prompts, Api.connectors})
 
 #: Older API names read as today's (``providers.agents`` is ``providers.responses``).
 API_ALIASES: Mapping[str, Api] = {"agents": Api.responses}
@@ -72,11 +75,18 @@ UNSERVED_APIS = frozenset(
     {
         "telemetry",
         "post_training",
-        "tool_runtime",
-        "tool_groups",
         "memory",
     }
 )
+
+#: Llama Stack provider types corral does not serve (yet), and why; a config naming one loads
+#: with a warning and the provider is not started.
+UNSERVED_PROVIDER_TYPES: Mapping[tuple[Api, str], str] = {
+    (Api.tool_runtime, "inline::rag-runtime"): "use the file_search tool of the Responses API",
+    (Api.tool_runtime, "inline::file_search"): "use the file_search tool of the Responses API",
+    (Api.tool_runtime, "remote::model-context-protocol"): "use connectors: and mcp tools",
+    (Api.tool_runtime, "remote::wolfram-alpha"): "no Wolfram Alpha provider",
+}
 
 T = TypeVar("T")
 

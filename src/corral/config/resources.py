@@ -92,7 +92,7 @@ class VectorStoreResource(ConfigModel):
 
 
 class ToolGroupResource(ConfigModel):
-    """A tool group (served only once a tool_runtime API exists)."""
+    """A tool group served by a tool_runtime provider (listed by `GET /v1/tools`)."""
 
     toolgroup_id: str
     """The group's id."""

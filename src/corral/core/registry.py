@@ -42,6 +42,9 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.inline.scoring.basic",
     "corral.providers.inline.scoring.llm_as_judge",
     "corral.providers.inline.eval.builtin",
+    "corral.providers.remote.tool_runtime.tavily_search",
+    "corral.providers.remote.tool_runtime.brave_search",
+    "corral.providers.remote.tool_runtime.bing_search",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

@@ -11,6 +11,7 @@ from corral.server.http import ApiRoute
 from corral.server.routes import (
     access,
     batches,
+    connectors,
     conversations,
     datasets,
     evaluation,
@@ -42,6 +43,7 @@ ROUTE_MODULES = (
     datasets,
     scoring,
     evaluation,
+    connectors,
 )
 
 

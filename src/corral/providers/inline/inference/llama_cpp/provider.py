@@ -12,7 +12,7 @@ import orjson
 from corral.apis.context import RequestContext
 from corral.apis.health import ProviderHealth
 from corral.apis.inference.api import ChunkStream, DiscoveredModel, InferenceCall
-from corral.errors import ClientDisconnected, InvalidParameter, InvalidRequest
+from corral.errors import ClientDisconnected, InvalidRequest
 from corral.providers.inline.inference.llama_cpp.config import GGUFModel, LlamaCppConfig
 from corral.providers.inline.inference.llama_cpp.engine import GenerationStats
 from corral.providers.inline.inference.llama_cpp.model import EmbeddedModel, Events
@@ -24,6 +24,14 @@ from corral.providers.inline.inference.llama_cpp.shapes import (
     piece,
     text_response,
 )
+from corral.providers.inline.inference.llama_cpp.tool_calls import (
+    StreamedCalls,
+    ToolPlan,
+    call_schema,
+    prompt_messages,
+)
+from corral.providers.inline.inference.llama_cpp.tool_calls import parse as parse_calls
+from corral.providers.inline.inference.llama_cpp.tool_calls import plan as tool_plan
 
 #: llama-cpp-python's own default for chat; small models ramble at OpenAI's 1.0.
 DEFAULT_CHAT_TEMPERATURE = 0.2
@@ -73,28 +81,37 @@ class LlamaCppProvider:
                 "use /v1/completions",
                 code="chat_not_supported",
             )
-        if call.body.get("tools"):
-            raise InvalidParameter("tools", "the embedded llama-cpp models do not call tools")
+        tools = tool_plan(call.body)
         kwargs = chat_kwargs(call.body, self._config.default_max_tokens, spec.n_ctx)
         kwargs.setdefault("temperature", DEFAULT_CHAT_TEMPERATURE)
         messages = kwargs.pop("messages")
         response_format = kwargs.pop("response_format", None)
-        for name in ("tool_choice", "logprobs", "top_logprobs"):
+        for name in ("tools", "tool_choice", "logprobs", "top_logprobs"):
             kwargs.pop(name, None)
         user_stops: list[str] = kwargs.pop("stop", [])
 
         def job(runner: Any, cancel: Any, emit: Any) -> GenerationStats:
-            prompt, template_stops = runner.chat_prompt(messages)
+            native = runner.supports_tools
+            shown = prompt_messages(messages, tools, native)
+            offered = tools.tools if tools is not None and native else None
+            prompt, template_stops = runner.chat_prompt(shown, offered)
             args = {**kwargs, "stop": template_stops + user_stops}
-            args["grammar"] = runner.grammar(response_format)
+            if tools is not None and tools.forced is not None:
+                args["grammar"] = runner.schema_grammar(call_schema(tools))
+            else:
+                args["grammar"] = runner.grammar(response_format)
             stats: GenerationStats = runner.generate(prompt, args, cancel, emit)
             return stats
 
         events = model.stream(job)
         ident = call.model.identifier
         if call.body.get("stream") is True:
-            return _chat_stream(events, ident, _include_usage(call.body))
+            return _chat_stream(events, ident, _include_usage(call.body), tools)
         text, finish, stats = await _collect(events, call.ctx)
+        if tools is not None:
+            content, calls = parse_calls(text, tools)
+            if calls:
+                return chat_response(ident, content, "tool_calls", stats, calls)
         return chat_response(ident, text, finish, stats)
 
     async def completion(self, call: InferenceCall) -> dict[str, Any] | ChunkStream:
@@ -174,16 +191,26 @@ async def _collect(events: Events, ctx: RequestContext) -> tuple[str, str, Gener
     return "".join(parts), finish, stats
 
 
-async def _chat_stream(events: Events, ident: str, include_usage: bool) -> AsyncIterator[bytes]:
+async def _chat_stream(
+    events: Events, ident: str, include_usage: bool, tools: ToolPlan | None
+) -> AsyncIterator[bytes]:
     # Nothing is sent before the model produced its first piece, so a full queue
     # or a prompt that does not fit is still an HTTP error rather than a broken stream.
     shaper = ChatChunks(ident)
+    calls = StreamedCalls(tools) if tools is not None else None
     finish = "stop"
     async with aclosing(events):
         first = await anext(events)
         yield orjson.dumps(shaper.role())
         async for chunk, stats in _prepend(first, events):
             if stats is not None:
+                if calls is not None:
+                    rest, made = calls.finish()
+                    if rest:
+                        yield orjson.dumps(shaper.content(rest))
+                    for index, made_call in enumerate(made):
+                        yield orjson.dumps(shaper.tool_call(index, made_call))
+                    finish = "tool_calls" if made else finish
                 yield orjson.dumps(shaper.finish(finish))
                 if include_usage:
                     yield orjson.dumps(shaper.usage(stats))
@@ -191,6 +218,8 @@ async def _chat_stream(events: Events, ident: str, include_usage: bool) -> Async
             assert chunk is not None
             text, reason = piece(chunk)
             finish = reason or finish
+            if calls is not None:
+                text = calls.feed(text)
             if text:
                 yield orjson.dumps(shaper.content(text))
 

@@ -60,6 +60,10 @@ class ChatChunks:
         """A chunk carrying generated text."""
         return self._chunk({"content": text}, None)
 
+    def tool_call(self, index: int, call: dict[str, Any]) -> dict[str, Any]:
+        """A chunk carrying one whole tool call (id, name and arguments at once)."""
+        return self._chunk({"tool_calls": [{"index": index, **call}]}, None)
+
     def finish(self, reason: str) -> dict[str, Any]:
         """The closing chunk with the finish reason."""
         return self._chunk({}, reason)
@@ -69,8 +73,17 @@ class ChatChunks:
         return {**self._chunk({}, None), "choices": [], "usage": usage(stats)}
 
 
-def chat_response(model: str, text: str, finish: str, stats: GenerationStats) -> dict[str, Any]:
+def chat_response(
+    model: str,
+    text: str | None,
+    finish: str,
+    stats: GenerationStats,
+    tool_calls: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """A whole ``chat.completion`` object."""
+    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
     return {
         "id": new_id("chatcmpl"),
         "object": "chat.completion",
@@ -79,7 +92,7 @@ def chat_response(model: str, text: str, finish: str, stats: GenerationStats) ->
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text, "refusal": None},
+                "message": message,
                 "logprobs": None,
                 "finish_reason": finish,
             }
