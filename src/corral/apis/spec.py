@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
-from corral.apis.context import User
+from corral.apis.context import QuotaClient, User
 from corral.apis.resources import Owner
 from corral.apis.storage import KVStore, SqlStore
 
@@ -38,6 +38,10 @@ class Api(StrEnum):
     prompts = "prompts"
     connectors = "connectors"
     tool_runtime = "tool_runtime"
+    batches = "batches"
+    datasetio = "datasetio"
+    scoring = "scoring"
+    eval = "eval"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -46,10 +50,13 @@ ROUTING_TABLES: Mapping[str, Api] = {
     "shields": Api.safety,
     "vector_stores": Api.vector_io,
     "tool_groups": Api.tool_runtime,
+    "datasets": Api.datasetio,
+    "scoring_functions": Api.scoring,
+    "benchmarks": Api.eval,
 }
 
 #: APIs with exactly one provider, which is also their router (nothing to route on).
-SINGLE_PROVIDER_APIS = frozenset({Api.files, Api.responses})
+SINGLE_PROVIDER_APIS = frozenset({Api.files, Api.responses, Api.batches})
 
 #: APIs served by corral itself, without a provider (their stores come from ``storage``).
 BUILTIN_APIS = frozenset({Api.conversations, Api.prompts, Api.connectors})
@@ -60,20 +67,14 @@ API_ALIASES: Mapping[str, Api] = {"agents": Api.responses}
 #: Older provider types read as today's, per API.
 PROVIDER_TYPE_ALIASES: Mapping[tuple[Api, str], str] = {
     (Api.responses, "inline::meta-reference"): "inline::builtin",
+    (Api.eval, "inline::meta-reference"): "inline::builtin",
 }
 
 #: Llama Stack APIs that corral does not serve (yet); a config naming them still loads.
 UNSERVED_APIS = frozenset(
     {
         "telemetry",
-        "eval",
-        "datasetio",
-        "scoring",
         "post_training",
-        "batches",
-        "datasets",
-        "scoring_functions",
-        "benchmarks",
         "memory",
     }
 )
@@ -215,6 +216,17 @@ class AccessCheck(Protocol):
         ...
 
 
+class QuotaGate(Protocol):
+    """The server's quota, as background work done for a client counts against it."""
+
+    async def take(self, client: QuotaClient) -> float:
+        """Count one request for `client`: 0 within its limit, else seconds to the window's reset.
+
+        Raises the store's error when it is down and ``on_store_error`` is ``deny``.
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class ProviderDeps:
     """Everything a provider factory receives besides its own config."""
@@ -225,6 +237,9 @@ class ProviderDeps:
     storage: ProviderStorage
     #: The server's access_policy, for providers that store owner-stamped records (files).
     access: AccessCheck
+    #: The server's quota (None when ``server.quota`` is not configured), for background
+    #: work that runs on a client's behalf (batch lines).
+    quota: QuotaGate | None = None
 
 
 ProviderFactory = Callable[[Any, ProviderDeps], Awaitable[object]]

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from corral.apis.context import User
+from corral.apis.context import QuotaClient, User
 from corral.apis.storage import KVStore
 from corral.config.quota import QuotaConfig
 
@@ -119,3 +119,13 @@ class QuotaPolicy:
         count, _ = await self.store.incr(f"{client_key}:{window_start}", window_end - now)
         reset = max(1, math.ceil(window_end - now))
         return QuotaState(count <= limit, limit, max(0, limit - count), reset)
+
+    async def take(self, client: QuotaClient) -> float:
+        """Count one request of background work for `client` (see `corral.apis.spec.QuotaGate`)."""
+        try:
+            state = await self.count(client.key, client.limit)
+        except Exception:
+            if self.config.on_store_error == "allow":
+                return 0.0
+            raise
+        return 0.0 if state.allowed else float(state.reset_seconds)

@@ -96,11 +96,11 @@ class RunConfig(ConfigModel):
     (`builtin::websearch` is the group the Responses API's `web_search` tool uses).
     """
     datasets: list[DatasetResource] = Field(default_factory=list)
-    """Datasets (accepted for compatibility; not served yet)."""
+    """Datasets to register at startup (served by a datasetio provider; see docs/evaluation.md)."""
     scoring_fns: list[ScoringFunctionResource] = Field(default_factory=list)
-    """Scoring functions (accepted for compatibility; not served yet)."""
+    """Scoring functions to register at startup (served by the scoring providers)."""
     benchmarks: list[BenchmarkResource] = Field(default_factory=list)
-    """Benchmarks (accepted for compatibility; not served yet)."""
+    """Benchmarks to register at startup (run by an eval provider)."""
     container_image: str | None = None
     """Informational: the image this config was built for."""
     external_providers_dir: str | None = None

@@ -39,6 +39,11 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.remote.tool_runtime.tavily_search",
     "corral.providers.remote.tool_runtime.brave_search",
     "corral.providers.remote.tool_runtime.bing_search",
+    "corral.providers.inline.batches.reference",
+    "corral.providers.inline.datasetio.localfs",
+    "corral.providers.inline.scoring.basic",
+    "corral.providers.inline.scoring.llm_as_judge",
+    "corral.providers.inline.eval.builtin",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

@@ -10,13 +10,17 @@ router module plus one line here (docs/architecture.md, "Adding an API").
 
 from __future__ import annotations
 
+from corral.core.routers.batches import BATCHES
 from corral.core.routers.connectors import CONNECTORS
 from corral.core.routers.conversations import CONVERSATIONS
+from corral.core.routers.datasetio import DATASETIO
+from corral.core.routers.eval import EVAL
 from corral.core.routers.files import FILES
 from corral.core.routers.inference import INFERENCE
 from corral.core.routers.prompts import PROMPTS
 from corral.core.routers.responses import RESPONSES
 from corral.core.routers.safety import SAFETY
+from corral.core.routers.scoring import SCORING
 from corral.core.routers.spec import AnyRouterSpec
 from corral.core.routers.tool_runtime import TOOL_RUNTIME
 from corral.core.routers.vector_io import VECTOR_IO
@@ -28,5 +32,9 @@ ROUTERS: tuple[AnyRouterSpec, ...] = (
     VECTOR_IO,
     RESPONSES,
     TOOL_RUNTIME,
+    BATCHES,
+    DATASETIO,
+    SCORING,
+    EVAL,
 )
 BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS, CONNECTORS)

@@ -10,14 +10,18 @@ from corral.core.stack import Stack
 from corral.server.http import ApiRoute
 from corral.server.routes import (
     access,
+    batches,
     connectors,
     conversations,
+    datasets,
+    evaluation,
     files,
     inference,
     models,
     prompts,
     responses,
     safety,
+    scoring,
     shields,
     system,
     vector_stores,
@@ -36,6 +40,10 @@ ROUTE_MODULES = (
     conversations,
     prompts,
     connectors,
+    batches,
+    datasets,
+    scoring,
+    evaluation,
 )
 
 
