@@ -8,8 +8,9 @@ resource name ``connector::<connector_id>``; a connector the caller may not
 read is a 404, as if it did not exist.
 
 The service also owns the one `McpClient` of the server (its session pool and
-tool-list cache), which the responses loop uses for ``mcp`` tools, whether
-they name a connector or a ``server_url``.
+tool-list cache, and the outbound policy), which the responses loop uses for
+``mcp`` tools, whether they name a connector or a ``server_url``, and for files
+a request names by URL (`fetch_url`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from corral.apis.storage import KVStore
 from corral.auth.access_policy import AccessPolicy
 from corral.config.connectors import ConnectorEntry
 from corral.core.tools.mcp import McpClient, McpFailure, McpServer, McpTool
+from corral.core.tools.outbound import fetch
 from corral.errors import InvalidParameter, NotFound, UpstreamError
 
 log = logging.getLogger("corral.connectors")
@@ -171,6 +173,16 @@ class ConnectorsService:
             except UpstreamError as exc:
                 log.warning("GET /v1/tools: %s", exc.message)
         return out
+
+    async def fetch_url(self, url: str) -> tuple[bytes, str]:
+        """A file a request named by URL, through the outbound policy and its limits."""
+        tools = self.client.config
+        return await fetch(
+            self.client.policy,
+            url,
+            max_bytes=tools.max_fetch_bytes,
+            timeout=tools.fetch_timeout_seconds,
+        )
 
     def has(self, connector_id: str) -> bool:
         """True when the config names this connector."""

@@ -233,7 +233,7 @@ async def prepare(
             "tools", "an mcp_approval_response needs the mcp tool of its server in tools"
         )
     if needs_files(model_items):
-        model_items = await inline_files(model_items, s.files, ctx)
+        model_items = await inline_files(model_items, s.files, ctx, s.connectors)
     draft = ResponseDraft(request, model, request.instructions, prompt)
     if request.store is not False:
         s.store.check_create(ctx.user, draft.id)
