@@ -13,6 +13,7 @@ import pytest
 from tests.fixtures.mcp_servers import RunningMcp
 from tests.fixtures.scripted_llm import RunningScript
 from tests.fixtures.server import RunningServer, free_port
+from tests.responses.conformance import EVENT, RESPONSE, violations
 
 
 def create(server: RunningServer, **body: Any) -> httpx.Response:
@@ -258,3 +259,27 @@ def test_a_failure_never_breaks_the_response(agent_server: RunningServer, stream
         events = sse_events(response)
     assert events[-1]["type"] == "response.completed"
     assert "response.mcp_list_tools.failed" in [e["type"] for e in events]
+
+
+def test_mcp_responses_and_events_conform(
+    agent_server: RunningServer, mcp_server: RunningMcp
+) -> None:
+    """Every object and event against the OpenResponses/OpenAI field rules."""
+    cases = [
+        ('call add {"a": 1, "b": 2}', [mcp(mcp_server.http_url)]),
+        ("call fail {}", [mcp(mcp_server.http_url, headers={"X-A": "b"})]),
+        ("call add {}", [mcp(mcp_server.http_url, require_approval="always")]),
+        ("hi", [mcp(f"http://127.0.0.1:{free_port()}/mcp")]),
+    ]
+    for text_in, tools in cases:
+        body = {"model": "script/caller", "input": text_in, "tools": tools, "stream": True}
+        with httpx.stream(
+            "POST", f"{agent_server.base_url}/v1/responses", json=body, timeout=30
+        ) as response:
+            events = sse_events(response)
+        problems = [p for event in events for p in violations(EVENT, event, event["type"])]
+        assert problems == [], text_in
+        final = events[-1]["response"]
+        assert violations(RESPONSE, final) == []
+        stored = httpx.get(f"{agent_server.base_url}/v1/responses/{final['id']}", timeout=10)
+        assert violations(RESPONSE, stored.json()) == []
