@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import httpx
+import openai
 import orjson
 import pytest
 
@@ -283,3 +284,29 @@ def test_mcp_responses_and_events_conform(
         assert violations(RESPONSE, final) == []
         stored = httpx.get(f"{agent_server.base_url}/v1/responses/{final['id']}", timeout=10)
         assert violations(RESPONSE, stored.json()) == []
+
+
+def test_the_openai_sdk_reads_mcp_items_and_approvals(
+    agent_server: RunningServer, mcp_server: RunningMcp
+) -> None:
+    client = openai.OpenAI(base_url=f"{agent_server.base_url}/v1", api_key="x", max_retries=0)
+    tool: Any = mcp(mcp_server.http_url, require_approval={"never": ["add"]})
+    done = client.responses.create(
+        model="script/caller", input='call add {"a": 3, "b": 4}', tools=[tool]
+    )
+    listing, call, message = done.output
+    assert listing.type == "mcp_list_tools" and {t.name for t in listing.tools} >= {"add"}
+    assert call.type == "mcp_call" and call.output == "7"
+    assert done.output_text == "Tool said: 7"
+    asked = client.responses.create(model="script/caller", input='call big {"n": 3}', tools=[tool])
+    request = asked.output[-1]
+    assert request.type == "mcp_approval_request" and request.name == "big"
+    answer: Any = {
+        "type": "mcp_approval_response",
+        "approval_request_id": request.id,
+        "approve": True,
+    }
+    follow = client.responses.create(
+        model="script/caller", input=[answer], tools=[tool], previous_response_id=asked.id
+    )
+    assert follow.output[0].type == "mcp_call" and follow.output_text == "Tool said: xxx"
