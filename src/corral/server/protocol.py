@@ -50,6 +50,11 @@ from corral.server.errors import error_response
 
 log = logging.getLogger("corral.server")
 
+#: While a client that half-closed waits for an answer not yet started, how often to check it
+#: is still there (see `CorralHttpProtocol.eof_received`).
+PROBE_SECONDS = 0.5
+PROBE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
 #: Where the app's lifespan leaves the limits for the protocol (uvicorn's lifespan state).
 LIMITS_STATE_KEY = "corral.server_limits"
 DEFAULT_LIMITS = ServerLimits()
@@ -121,6 +126,7 @@ class CorralHttpProtocol(HttpToolsProtocol):
         self._body_timer: asyncio.TimerHandle | None = None
         self._refusal: CorralError | None = None
         self._eof = False
+        self._probe_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Wrap the transport; refuse the connection when too many are open."""
@@ -143,10 +149,20 @@ class CorralHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def eof_received(self) -> bool | None:  # type: ignore[override]
-        """A half-closed client still gets the answer to the request it sent in full."""
+        """A half-closed client still gets the answer to the request it sent in full.
+
+        TCP cannot tell a half-close (``shutdown(SHUT_WR)``) from a client that
+        closed and went away; only writing tells, since a closed peer answers
+        with a reset. So until the answer starts, the client is probed with an
+        interim ``100 Continue`` (which HTTP/1.1 clients skip); once a probe
+        fails the connection is lost and the app sees ``http.disconnect``, so
+        work for a client that left (a long generation) stops.
+        """
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete and not cycle.more_body:
             self._eof = True
+            if self.scope.get("http_version") != "1.0":  # HTTP/1.0 has no interim responses
+                self._probe_timer = self.loop.call_later(PROBE_SECONDS, self._probe)
             return True  # keep the transport open for writing; closed after the answer
         self.transport.close()  # sends what the coalescing transport still holds, then closes
         return None
@@ -217,6 +233,16 @@ class CorralHttpProtocol(HttpToolsProtocol):
         refusal, self._refusal = self._refusal, None
         self._refuse(refusal or InvalidRequest(msg, code="invalid_http"))
 
+    def _probe(self) -> None:
+        self._probe_timer = None
+        cycle = self.cycle
+        if cycle is None or cycle.response_started or cycle.response_complete:
+            return  # the answer's own writes show whether the client is there
+        if self.transport.is_closing():
+            return
+        self.transport.write(PROBE)
+        self._probe_timer = self.loop.call_later(PROBE_SECONDS, self._probe)
+
     def _on_head_timeout(self) -> None:
         self._head_timer = None
         if self.transport.is_closing():
@@ -256,10 +282,10 @@ class CorralHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _cancel_timers(self) -> None:
-        for timer in (self._head_timer, self._body_timer):
+        for timer in (self._head_timer, self._body_timer, self._probe_timer):
             if timer is not None:
                 timer.cancel()
-        self._head_timer = self._body_timer = None
+        self._head_timer = self._body_timer = self._probe_timer = None
 
 
 def _head_message(limit: int, unit: str) -> str:
