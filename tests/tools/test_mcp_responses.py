@@ -310,3 +310,26 @@ def test_the_openai_sdk_reads_mcp_items_and_approvals(
         model="script/caller", input=[answer], tools=[tool], previous_response_id=asked.id
     )
     assert follow.output[0].type == "mcp_call" and follow.output_text == "Tool said: xxx"
+
+
+def test_a_listing_is_reused_only_for_the_same_server(
+    agent_server: RunningServer, mcp_server: RunningMcp
+) -> None:
+    first = ok(agent_server, model="script/echo", input="hi", tools=[mcp(mcp_server.http_url)])
+    assert kinds(first) == ["mcp_list_tools", "message"]
+    same = ok(
+        agent_server,
+        model="script/echo",
+        input="again",
+        tools=[mcp(mcp_server.http_url)],
+        previous_response_id=first["id"],
+    )
+    assert kinds(same) == ["message"]  # reused
+    moved = ok(
+        agent_server,
+        model="script/echo",
+        input="again",
+        tools=[mcp(mcp_server.sse_url)],  # same label, another endpoint
+        previous_response_id=same["id"],
+    )
+    assert kinds(moved) == ["mcp_list_tools", "message"]
