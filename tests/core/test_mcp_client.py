@@ -13,6 +13,9 @@ from corral.core.tools.mcp import McpClient, McpFailure, McpServer, McpToolError
 from tests.fixtures.mcp_servers import RunningMcp, run_mcp_server
 from tests.fixtures.server import free_port
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 LOOPBACK = {"outbound": {"allow_networks": ["127.0.0.0/8"]}}
 
 

@@ -13,6 +13,9 @@ from tests.fixtures.identity_stubs import run_identity_stubs
 from tests.fixtures.mcp_servers import RunningMcp
 from tests.fixtures.server import RunningServer, free_port, run_server
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def config(mcp: RunningMcp, tmp: Path, extra: str = "") -> str:
     return f"""

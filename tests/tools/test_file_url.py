@@ -14,6 +14,9 @@ from tests.fixtures.scripted_llm import RunningScript
 from tests.fixtures.server import RunningServer, run_server
 from tests.tools.conftest import tools_config
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def files_site() -> Iterator[int]:

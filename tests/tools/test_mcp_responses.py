@@ -16,6 +16,9 @@ from tests.fixtures.scripted_llm import RunningScript
 from tests.fixtures.server import RunningServer, free_port
 from tests.responses.conformance import EVENT, RESPONSE, violations
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def create(server: RunningServer, **body: Any) -> httpx.Response:
     body.setdefault("model", "script/caller")

@@ -17,6 +17,9 @@ from tests.fixtures.server import RunningServer, run_server
 from tests.responses.conformance import EVENT, RESPONSE, violations
 from tests.tools.conftest import tools_config
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 PROVIDERS = {
     "tavily": "remote::tavily-search",
     "brave": "remote::brave-search",
