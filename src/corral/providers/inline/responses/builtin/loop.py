@@ -99,6 +99,8 @@ class LoopSetup:
     guardrails: Guardrails | None = None
     #: The earlier items (an earlier ``mcp_list_tools`` is reused from them).
     context: list[dict[str, Any]] = field(default_factory=list)
+    #: The tools of the ``previous_response_id`` response, as it echoed them.
+    previous_tools: list[dict[str, Any]] = field(default_factory=list)
     #: ``mcp_approval_response`` items of the input, and the requests they answer.
     approvals: list[dict[str, Any]] = field(default_factory=list)
     approval_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -150,7 +152,7 @@ class AgentLoop:
         if mcp is None:
             return
         taken = {t["function"]["name"] for t in s.tools.chat_tools}
-        async for event in mcp.list_all(s.draft, s.context, taken):
+        async for event in mcp.list_all(s.draft, s.context, s.previous_tools, taken):
             yield event
         s.tools.add_mcp_functions()
         async for event in mcp.answer_approvals(
