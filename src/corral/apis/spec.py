@@ -74,6 +74,7 @@ UNSERVED_APIS = frozenset(
         "benchmarks",
         "tool_groups",
         "memory",
+        "file_processors",
     }
 )
 

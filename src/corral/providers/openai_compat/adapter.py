@@ -8,7 +8,7 @@ own and passes everything else through untouched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from corral.apis.inference.api import ChunkStream, DiscoveredModel, InferenceCall
@@ -25,6 +25,10 @@ class Quirks:
     supports_stream_options: bool = True
     #: Path of the models listing, relative to the base URL.
     models_path: str = "/models"
+    #: ``max_tokens`` of requests that set no limit (vLLM's ``max_tokens`` config).
+    default_max_tokens: int | None = None
+    #: Upstream models listed at startup (``allowed_models``); None lists all.
+    allowed_models: frozenset[str] | None = None
 
 
 class OpenAICompatAdapter:
@@ -46,6 +50,9 @@ class OpenAICompatAdapter:
         body["model"] = call.model.provider_model_id
         if not self.quirks.supports_stream_options:
             body.pop("stream_options", None)
+        limit = self.quirks.default_max_tokens
+        if limit is not None and "max_tokens" not in body and "max_completion_tokens" not in body:
+            body["max_tokens"] = limit
         return body
 
     async def chat_completion(self, call: InferenceCall) -> dict[str, Any] | ChunkStream:
@@ -80,6 +87,9 @@ class OpenAICompatAdapter:
         for item in items:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 model_id: str = item["id"]
+                allowed = self.quirks.allowed_models
+                if allowed is not None and model_id not in allowed:
+                    continue
                 if "embed" in model_id.lower():
                     out.append(DiscoveredModel(model_id, model_type="embedding"))
                 else:
@@ -95,13 +105,18 @@ def build_adapter(
     config: OpenAICompatConfig, base_url: str, quirks: Quirks, name: str
 ) -> OpenAICompatAdapter:
     """An adapter with its own connection pool for one provider instance."""
+    verify, cafile, read, connect, headers = config.connection()
     settings = ClientSettings(
         base_url=base_url,
         api_key=config.api_key,
-        timeout=config.timeout,
+        timeout=read,
+        connect_timeout=connect or ClientSettings.connect_timeout,
         max_retries=config.max_retries,
-        verify_tls=config.tls_verify,
-        tls_cafile=config.tls_cafile,
+        verify_tls=verify,
+        tls_cafile=cafile,
         name=name,
+        headers=tuple(headers.items()),
     )
+    if config.allowed_models is not None:
+        quirks = replace(quirks, allowed_models=frozenset(config.allowed_models))
     return OpenAICompatAdapter(OpenAICompatClient(settings), quirks, config.refresh_models)

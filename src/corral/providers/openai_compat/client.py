@@ -63,6 +63,8 @@ class ClientSettings:
     tls_cafile: str | None = None
     pool_size: int = 256
     name: str = "upstream"
+    #: Extra headers sent with every request (``network.headers``).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class OpenAICompatClient:
@@ -81,7 +83,7 @@ class OpenAICompatClient:
             b"host: " + self._origin.host_header + b"\r\n"
             b"user-agent: corral/" + __version__.encode() + b"\r\n"
             b"accept-encoding: identity\r\n"
-        )
+        ) + b"".join(f"{k}: {v}\r\n".encode() for k, v in settings.headers)
         self._auth = _auth_header(settings.api_key) if settings.api_key else b""
 
     def _ssl(self) -> ssl.SSLContext | None:

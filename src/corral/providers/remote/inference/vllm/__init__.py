@@ -18,5 +18,5 @@ async def create(config: VLLMConfig, deps: ProviderDeps) -> OpenAICompatAdapter:
     """Build the adapter (api_token is accepted as the key, as in Llama Stack configs)."""
     if config.api_key is None and config.api_token:
         config = config.model_copy(update={"api_key": config.api_token})
-    quirks = Quirks(provider_data_key="vllm_api_token")
+    quirks = Quirks(provider_data_key="vllm_api_token", default_max_tokens=config.max_tokens)
     return build_adapter(config, config.api_root(), quirks, f"vllm provider {deps.provider_id!r}")
