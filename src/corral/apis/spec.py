@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from corral.apis.context import User
 from corral.apis.resources import Owner
 from corral.apis.storage import KVStore, SqlStore
+from corral.apis.vector_io.settings import VectorStoreSettings
 
 
 class Api(StrEnum):
@@ -216,6 +217,8 @@ class ProviderDeps:
     storage: ProviderStorage
     #: The server's access_policy, for providers that store owner-stamped records (files).
     access: AccessCheck
+    #: The run config's ``vector_stores`` tuning (chunking, retrieval, file_search prompts).
+    vector_stores: VectorStoreSettings = field(default_factory=VectorStoreSettings)
 
 
 ProviderFactory = Callable[[Any, ProviderDeps], Awaitable[object]]

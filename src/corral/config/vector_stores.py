@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from corral.apis.vector_io.models import DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS
 from corral.apis.vector_io.settings import PromptTemplates, VectorStoreSettings
 from corral.config.base import ConfigModel
 
@@ -103,10 +104,10 @@ class AnnotationPromptParams(ConfigModel):
 class FileIngestionParams(ConfigModel):
     """Chunk sizes of files attached without a chunking strategy."""
 
-    default_chunk_size_tokens: int = Field(512, ge=100, le=4096)
-    """Tokens per chunk (the `auto` strategy; OpenAI's is 800)."""
-    default_chunk_overlap_tokens: int = Field(128, ge=0)
-    """Tokens shared by neighbouring chunks."""
+    default_chunk_size_tokens: int = Field(DEFAULT_CHUNK_TOKENS, ge=100, le=4096)
+    """Tokens per chunk of the `auto` strategy (OpenAI's 800; Llama Stack's layouts write 512)."""
+    default_chunk_overlap_tokens: int = Field(DEFAULT_OVERLAP_TOKENS, ge=0)
+    """Tokens shared by neighbouring chunks (at most half the chunk size is used)."""
 
 
 class ChunkRetrievalParams(ConfigModel):

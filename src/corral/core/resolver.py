@@ -39,6 +39,7 @@ async def create_providers(
 ) -> list[ProviderInstance]:
     """Create every provider instance of `api`, in config order."""
     out: list[ProviderInstance] = []
+    vector_stores = loaded.run.vector_store_defaults().settings()
     for inst in loaded.providers:
         if inst.api != api:
             continue
@@ -49,6 +50,7 @@ async def create_providers(
             routers=routers.only(wanted),
             storage=storage,
             access=access,
+            vector_stores=vector_stores,
         )
         log.debug("creating %s provider %s (%s)", api, inst.entry.provider_id, spec.provider_type)
         impl = await inst.provider.create(inst.config, deps)

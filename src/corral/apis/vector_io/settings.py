@@ -39,8 +39,8 @@ class VectorStoreSettings:
     """Chunking, retrieval, batch and prompt settings shared by every vector_io provider."""
 
     #: Chunk size and overlap of the ``auto`` strategy (and of files attached without one).
-    chunk_size_tokens: int = 512
-    chunk_overlap_tokens: int = 128
+    chunk_size_tokens: int = 800
+    chunk_overlap_tokens: int = 400
     #: Candidates fetched per wanted result (filters and fusion then cut them down).
     chunk_multiplier: int = 5
     #: Tokens of file_search results handed to the model at most.

@@ -63,6 +63,7 @@ async def create(config: BuiltinResponsesConfig, deps: ProviderDeps) -> BuiltinR
         vector_io=routers.get(VECTOR_IO),
         safety=routers.get(SAFETY),
         files=routers.get(FILES),
+        vector_settings=deps.vector_stores,
     )
     provider = BuiltinResponses(services, config.max_infer_iters, config.background_lease_seconds)
     await provider.start()
