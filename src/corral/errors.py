@@ -14,9 +14,13 @@ Nothing else writes an error body.
     ├── Forbidden (403, permission_error)
     ├── NotFound (404, not_found_error)
     ├── Conflict (409, conflict_error)
+    ├── RequestTimeout (408, invalid_request_error; the client sent too slowly)
     ├── PayloadTooLarge (413, invalid_request_error)
+    ├── UnsupportedMediaType (415, invalid_request_error; a JSON body without application/json)
+    ├── HeadersTooLarge (431, invalid_request_error; head larger or longer than server.limits)
     ├── ClientDisconnected (499, client_closed_request; nobody receives it: it ends the work)
     ├── QuotaExceeded (429, rate_limit_error; Retry-After)
+    ├── ConcurrencyLimited (429, rate_limit_error; Retry-After: the caller's share is in use)
     ├── ServiceUnavailable (503, service_unavailable; optional Retry-After)
     │   └── IdentityProviderUnavailable (503; Retry-After: the token was not judged)
     ├── UpstreamError (502, upstream_error; keeps the upstream status as a field)
@@ -123,6 +127,30 @@ class PayloadTooLarge(CorralError):
     code = "payload_too_large"
 
 
+class RequestTimeout(CorralError):
+    """The client did not send its request head or body in the time server.limits allows."""
+
+    status = 408
+    type = "invalid_request_error"
+    code = "request_timeout"
+
+
+class UnsupportedMediaType(CorralError):
+    """A body in a media type the route does not read (JSON routes need application/json)."""
+
+    status = 415
+    type = "invalid_request_error"
+    code = "unsupported_media_type"
+
+
+class HeadersTooLarge(CorralError):
+    """The request head is larger, or has more header lines, than server.limits allows."""
+
+    status = 431
+    type = "invalid_request_error"
+    code = "request_header_fields_too_large"
+
+
 class ClientDisconnected(CorralError):
     """The client closed the connection before the answer was ready; the work is abandoned.
 
@@ -146,6 +174,17 @@ class QuotaExceeded(CorralError):
         super().__init__("Quota exceeded", headers=headers)
         self.retry_after = retry_after
         self.headers["Retry-After"] = str(retry_after)
+
+
+class ConcurrencyLimited(CorralError):
+    """The caller already has as many requests in flight to an upstream as it may."""
+
+    status = 429
+    type = "rate_limit_error"
+    code = "concurrency_limit_exceeded"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
 
 
 class ServiceUnavailable(CorralError):

@@ -28,12 +28,6 @@ pytestmark = pytest.mark.slow
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "fixtures" / "llama_stack"
 
-#: PENDING (issue 17, connectors): the distribution configs also carry a top-level
-#: `connectors:` list and `storage.stores.connectors`; these fixtures leave both out until
-#: corral reads them. Once issue 17 lands, add them back to every fixture here.
-PENDING_KEYS = ("connectors", "storage.stores.connectors")
-
-
 @dataclass(frozen=True)
 class Layout:
     name: str

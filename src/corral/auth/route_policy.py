@@ -1,7 +1,11 @@
 """route_policy: may this caller use this path at all (checked before access_policy)?
 
 Patterns: an exact path, a prefix ending in ``*``, ``*`` for everything, or
-``regex:<pattern>`` (``re.match``). Trailing slashes are removed before
+``regex:<pattern>`` (``re.match``). A request is judged by its canonical path
+(the server resolves aliases and spellings before this runs: a request for
+``/v1/openai/v1/models/`` is judged as ``/v1/models``), so an exact or prefix
+pattern written for the ``/v1/openai/v1`` alias is read as its canonical path
+too; a regex sees canonical paths only. Trailing slashes are removed before
 matching. Rules are tried in order, the first match decides, no match denies;
 with no rules every route is allowed. Rules with user conditions are skipped
 when authentication is not configured.
@@ -46,9 +50,20 @@ class _Rule:
     unless: tuple[Condition, ...]
 
 
+#: The older OpenAI-compatible prefix every alias starts with (``/v1/openai/v1/models``).
+ALIAS_PREFIX = "/v1/openai/v1"
+
+
 def normalise(path: str) -> str:
     """Drop trailing slashes (but keep "/")."""
     return path.rstrip("/") or "/"
+
+
+def canonical_pattern_path(path: str) -> str:
+    """A pattern's path as the canonical route it names (``/v1/openai/v1/x`` → ``/v1/x``)."""
+    if path == ALIAS_PREFIX or path.startswith(ALIAS_PREFIX + "/"):
+        return "/v1" + path[len(ALIAS_PREFIX) :]
+    return path
 
 
 def _pattern(spec: str, index: int) -> _Pattern | None:
@@ -58,8 +73,9 @@ def _pattern(spec: str, index: int) -> _Pattern | None:
         # The config's validation compiled it already: an invalid one never gets here.
         return _Pattern(regex=re.compile(spec[len("regex:") :]))
     if spec.endswith("*"):
-        return _Pattern(prefix=normalise(spec[:-1]) if spec[:-1] != "/" else "/")
-    return _Pattern(exact=normalise(spec))
+        prefix = canonical_pattern_path(spec[:-1])
+        return _Pattern(prefix=normalise(prefix) if prefix != "/" else "/")
+    return _Pattern(exact=canonical_pattern_path(normalise(spec)))
 
 
 class RoutePolicy:

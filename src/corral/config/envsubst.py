@@ -44,7 +44,15 @@ DISABLED = "__disabled__"
 
 #: Keys whose None value disables the entry they identify (instead of dropping the key).
 _ID_KEYS = frozenset(
-    {"provider_id", "model_id", "shield_id", "vector_store_id", "vector_db_id", "toolgroup_id"}
+    {
+        "provider_id",
+        "model_id",
+        "shield_id",
+        "vector_store_id",
+        "vector_db_id",
+        "toolgroup_id",
+        "connector_id",
+    }
 )
 
 _EXPR = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?:(:=|:\+|:)([^}]*))?\}")

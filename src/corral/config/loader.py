@@ -26,6 +26,7 @@ from corral.apis.spec import (
     ProviderCatalogue,
     RegisteredProvider,
 )
+from corral.config.connectors import connector_issues
 from corral.config.envsubst import substitute_env
 from corral.config.external import with_external_providers
 from corral.config.issues import ConfigError, ConfigIssue
@@ -128,7 +129,7 @@ def load_sourced(
             "server.auth.access_policy is set but no authentication provider is: without "
             "identities every caller is anonymous and the policy cannot apply"
         )
-    issues += server_section_issues(run) + safety_issues(run)
+    issues += server_section_issues(run) + safety_issues(run) + connector_issues(run.connectors)
     warnings += safety_warnings(run)
     if issues:
         raise ConfigError(source, issues).with_lines(lines)

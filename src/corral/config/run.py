@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from corral.config.base import ConfigModel
+from corral.config.connectors import ConnectorEntry
 from corral.config.envsubst import DISABLED
 from corral.config.resources import (
     BenchmarkResource,
@@ -101,6 +102,10 @@ class RunConfig(ConfigModel):
     vector_stores: list[VectorStoreResource] | VectorStoresDefaults = Field(default_factory=list)
     """Vector stores to register at startup (a list), or the defaults mapping newer releases write.
     """
+    connectors: list[ConnectorEntry] = Field(default_factory=list)
+    """MCP servers registered at startup, usable as `{"type": "mcp", "connector_id": ...}` tools
+    and listed by `GET /v1beta/connectors`; see docs/tools.md.
+    """
     tool_groups: list[ToolGroupResource] = Field(default_factory=list)
     """Tool groups to register at startup (accepted; no tool runtime is served yet)."""
     datasets: list[DatasetResource] = Field(default_factory=list)
@@ -188,6 +193,10 @@ class RunConfig(ConfigModel):
         """Top-level and registered_resources shields, without disabled ones."""
         merged = self.shields + self.registered_resources.shields
         return [s for s in merged if not s.is_disabled()]
+
+    def enabled_connectors(self) -> list[ConnectorEntry]:
+        """Connectors without the switched-off ones."""
+        return [c for c in self.connectors if not c.is_disabled()]
 
     def all_vector_stores(self) -> list[VectorStoreResource]:
         """Top-level and registered_resources vector stores, without disabled ones."""

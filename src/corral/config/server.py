@@ -44,6 +44,30 @@ class CORSConfig(ConfigModel):
         return cls(allow_origins=[], allow_origin_regex=LOCALHOST_ORIGIN_REGEX)
 
 
+class ServerLimits(ConfigModel):
+    """``server.limits``: what one client may cost the server before it is authenticated.
+
+    Checked by the HTTP protocol itself (`corral.server.protocol`), before any
+    request reaches the app; see docs/security.md.
+    """
+
+    max_header_bytes: int = Field(64 * 1024, ge=1024)
+    """Largest request head (request line and headers together); larger is refused with 431."""
+    max_header_count: int = Field(100, ge=8)
+    """Most header lines in one request; more are refused with 431."""
+    header_timeout_seconds: float = Field(10.0, gt=0)
+    """Time a client has to send a complete request head (from its first byte, or from
+    connecting); a slower one gets 408 and is disconnected."""
+    body_timeout_seconds: float = Field(30.0, gt=0)
+    """Longest pause between two reads of a request body while the server is reading it;
+    a longer one gets 408 (or, once the answer has started, a closed connection)."""
+    keep_alive_timeout_seconds: float = Field(5.0, gt=0)
+    """An idle keep-alive connection is closed after this many seconds."""
+    max_connections: int = Field(2048, ge=1)
+    """Open connections per worker; one more is answered 503 (with Retry-After) and closed.
+    Keep it below the process's open-file limit (`ulimit -n`)."""
+
+
 class ServerConfig(ConfigModel):
     """``server:``."""
 
@@ -67,6 +91,8 @@ class ServerConfig(ConfigModel):
     """Worker processes (uvicorn); share state through the storage backends."""
     max_request_body_bytes: int = Field(100 * 1024 * 1024, ge=1)
     """Larger request bodies are refused with 413."""
+    limits: ServerLimits = Field(default_factory=ServerLimits)
+    """Header size and count, read timeouts and the connection cap (safe defaults)."""
 
     @model_validator(mode="after")
     def _tls_pairs(self) -> ServerConfig:

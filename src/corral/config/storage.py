@@ -252,6 +252,10 @@ class Stores(ConfigModel):
     """KV store of prompts."""
     responses: SqlReference | None = None
     """SQL store of responses."""
+    connectors: KVReference | None = None
+    """KV store of the connectors registry (`connectors:`); without it the registry lives in
+    memory. Either way it is rebuilt from the config at every start.
+    """
 
 
 class StorageConfig(ConfigModel):

@@ -3,36 +3,31 @@
 The middleware order is fixed here, outermost first:
 
 1. Starlette's error middleware: any exception escaping below becomes a JSON 500.
-2. CORS: preflight requests are answered before anything checks credentials.
-3. Authentication: who is calling (401 on a bad token).
-4. Route policy: may this caller use this path at all (403).
-5. Quota: counted only for authenticated-or-anonymous callers that passed 3-4 (429).
-6. Exact-path dispatch to the endpoint (else the router), then the route's own handler.
+2. Route resolution (`corral.server.routing`): the request's route is found once,
+   and ``scope["path"]`` becomes its canonical path, so every alias and spelling
+   is judged below as the route it reaches.
+3. CORS: preflight requests are answered before anything checks credentials.
+4. Authentication: who is calling (401 on a bad token).
+5. Route policy: may this caller use this path at all (403).
+6. Quota: counted only for authenticated-or-anonymous callers that passed 4-5 (429).
+7. Dispatch to the resolved endpoint (or 404/405), then the route's own handler.
 
 All middlewares are pure ASGI so streaming bodies pass through unbuffered.
-The stack is composed here rather than by Starlette: requests for fixed paths
-(chat completions, embeddings, ...) go from the last middleware straight to
-their endpoint (one dict lookup, one `Request`, errors mapped by the one
-handler); only the rest (paths with parameters, unknown paths) takes
-Starlette's router and its exception middleware, which turns its 404/405 into
-our error body. Profiled, Starlette's per-request wrapping (two `Request`s and
-four closures per request) was ~6% of a request.
+The stack is composed here rather than by Starlette: Starlette's router would
+match the path a second time, and its per-request wrapping (two `Request`s and
+four closures per request) was ~6% of a request when profiled.
 """
 
 from __future__ import annotations
 
 import traceback
-from typing import Any
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
-from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from corral.apis.spec import ProviderStartupError
@@ -40,14 +35,15 @@ from corral.config.issues import ConfigError
 from corral.config.loader import LoadedConfig
 from corral.config.server import ServerConfig
 from corral.core.stack import Stack
-from corral.errors import CorralError
 from corral.server.errors import handle_exception
-from corral.server.http import ApiRoute, EndpointApp, json_response
+from corral.server.http import EndpointApp, json_response
 from corral.server.middleware.auth import PUBLIC_PATHS, AuthMiddleware
 from corral.server.middleware.quota import QuotaMiddleware
 from corral.server.middleware.route_policy import RoutePolicyMiddleware
 from corral.server.openapi import build_openapi
+from corral.server.protocol import LIMITS_STATE_KEY
 from corral.server.routes import collect_routes
+from corral.server.routing import ResolveRoutes, RouteDispatch, RouteEntry, RouteTable
 from corral.storage.manager import StorageStartupError
 
 STARTUP_ERRORS = (ConfigError, StorageStartupError, ProviderStartupError)
@@ -62,50 +58,26 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
     async def openapi_endpoint(request: Request) -> Response:
         return json_response(openapi)
 
-    routes = [*_starlette_routes(api_routes), Route("/openapi.json", EndpointApp(openapi_endpoint))]
-    app = Starlette(routes=routes)
-    app.router.redirect_slashes = False
-    app.middleware_stack = _compose(app.router, loaded.run.server, stack)
+    table = RouteTable(
+        [
+            *(RouteEntry(r.method, r.path, r.aliases, EndpointApp(r.endpoint)) for r in api_routes),
+            RouteEntry("GET", "/openapi.json", (), EndpointApp(openapi_endpoint)),
+        ]
+    )
+    app = Starlette()
+    app.middleware_stack = _compose(table, loaded.run.server, stack)
     app.state.stack = stack
     app.state.api_routes = api_routes
+    app.state.route_table = table
     return CorralApp(app, stack)
 
 
-def _compose(router: Router, server: ServerConfig, corral: Stack) -> ASGIApp:
-    """Errors → CORS → auth → route policy → quota → exact-path dispatch (→ router)."""
-    handlers: dict[Any, Any] = {CorralError: handle_exception, HTTPException: handle_exception}
-    app: ASGIApp = ExactPathDispatch(router, ExceptionMiddleware(router, handlers=handlers))
+def _compose(table: RouteTable, server: ServerConfig, corral: Stack) -> ASGIApp:
+    """Errors → route resolution → CORS → auth → route policy → quota → dispatch."""
+    app: ASGIApp = RouteDispatch()
     for cls, args, kwargs in reversed(_middleware(server, corral)):
         app = cls(app, *args, **kwargs)
-    return ServerErrorMiddleware(app, handler=handle_exception)
-
-
-class ExactPathDispatch:
-    """Send requests for parameter-free paths straight to their endpoint (one dict lookup).
-
-    Starlette's router tries every route's regex in turn; the hot routes
-    (chat completions, embeddings, ...) have fixed paths, so they skip that scan.
-    Anything else goes to `fallback` (the router behind its exception middleware).
-    """
-
-    def __init__(self, router: Router, fallback: ASGIApp) -> None:
-        self._fallback = fallback
-        self._exact: dict[tuple[str, str], Route] = {}
-        for route in router.routes:
-            if isinstance(route, Route) and not route.param_convertors:
-                for method in route.methods or ():
-                    self._exact[(method, route.path)] = route
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Dispatch one request."""
-        if scope["type"] == "http":
-            route = self._exact.get((scope["method"], scope["path"]))
-            if route is not None:
-                scope["path_params"] = {}
-                scope["endpoint"] = route.endpoint
-                await route.app(scope, receive, send)
-                return
-        await self._fallback(scope, receive, send)
+    return ServerErrorMiddleware(ResolveRoutes(app, table), handler=handle_exception)
 
 
 class CorralApp:
@@ -123,6 +95,9 @@ class CorralApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection."""
         if scope["type"] == "lifespan":
+            # The HTTP protocol reads server.limits from the lifespan state (one per worker).
+            if isinstance(scope.get("state"), dict):
+                scope["state"][LIMITS_STATE_KEY] = self.stack.loaded.run.server.limits
             await self._lifespan(receive, send)
         else:
             await self.app(scope, receive, send)
@@ -145,15 +120,6 @@ class CorralApp:
         assert message["type"] == "lifespan.shutdown"
         await self.stack.stop()
         await send({"type": "lifespan.shutdown.complete"})
-
-
-def _starlette_routes(api_routes: list[ApiRoute]) -> list[Route]:
-    out = []
-    for route in api_routes:
-        endpoint = EndpointApp(route.endpoint)
-        for path in (route.path, *route.aliases):
-            out.append(Route(path, endpoint, methods=[route.method]))
-    return out
 
 
 def _middleware(server: ServerConfig, corral: Stack) -> list[Middleware]:

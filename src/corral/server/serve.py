@@ -48,6 +48,7 @@ def serve(
         "access_log": False,
         "http": CorralHttpProtocol,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+        "timeout_keep_alive": server.limits.keep_alive_timeout_seconds,
         "server_header": False,
         # X-Forwarded-For is trusted only where corral is told to (quota's trusted_proxies).
         "proxy_headers": False,

@@ -65,7 +65,9 @@ class OpenAICompatAdapter:
 
     async def embeddings(self, call: InferenceCall) -> dict[str, Any]:
         """Embeddings."""
-        result = await self.client.post_json("/embeddings", self._body(call), self._key(call))
+        result = await self.client.post_json(
+            "/embeddings", self._body(call), self._key(call), _principal(call)
+        )
         if isinstance(result, dict):
             result["model"] = call.model.identifier
         return result  # type: ignore[no-any-return]
@@ -73,8 +75,8 @@ class OpenAICompatAdapter:
     async def _call(self, path: str, call: InferenceCall) -> dict[str, Any] | ChunkStream:
         body = self._body(call)
         if body.get("stream") is True:
-            return await self.client.stream(path, body, self._key(call))
-        result = await self.client.post_json(path, body, self._key(call))
+            return await self.client.stream(path, body, self._key(call), _principal(call))
+        result = await self.client.post_json(path, body, self._key(call), _principal(call))
         if isinstance(result, dict):
             result["model"] = call.model.identifier
         return result  # type: ignore[no-any-return]
@@ -101,6 +103,11 @@ class OpenAICompatAdapter:
         await self.client.close()
 
 
+def _principal(call: InferenceCall) -> str | None:
+    user = call.ctx.user
+    return user.principal if user is not None else None
+
+
 def build_adapter(
     config: OpenAICompatConfig, base_url: str, quirks: Quirks, name: str
 ) -> OpenAICompatAdapter:
@@ -114,6 +121,9 @@ def build_adapter(
         max_retries=config.max_retries,
         verify_tls=verify,
         tls_cafile=cafile,
+        pool_size=config.pool_size,
+        pool_timeout=config.pool_timeout,
+        max_concurrent_per_principal=config.max_concurrent_per_principal,
         name=name,
         headers=tuple(headers.items()),
     )

@@ -27,9 +27,11 @@ import orjson
 
 from corral import __version__
 from corral.errors import (
+    ConcurrencyLimited,
     CorralError,
     InvalidRequest,
     NotFound,
+    ServiceUnavailable,
     UpstreamError,
     UpstreamRateLimited,
     UpstreamTimeout,
@@ -38,6 +40,7 @@ from corral.providers.openai_compat.transport import (
     ConnectionDropped,
     ConnectionPool,
     Origin,
+    PoolBusy,
     RequestNotSent,
     Response,
 )
@@ -62,6 +65,10 @@ class ClientSettings:
     verify_tls: bool = True
     tls_cafile: str | None = None
     pool_size: int = 256
+    #: Longest wait for a free pool slot before 503 (None: wait up to `timeout`).
+    pool_timeout: float | None = None
+    #: Most slots one principal may hold at once (None: no cap).
+    max_concurrent_per_principal: int | None = None
     name: str = "upstream"
     #: Extra headers sent with every request (``network.headers``).
     headers: tuple[tuple[str, str], ...] = ()
@@ -104,6 +111,8 @@ class OpenAICompatClient:
                 limit=self.settings.pool_size,
                 connect_timeout=self.settings.connect_timeout,
                 keepalive=KEEPALIVE_S,
+                queue_timeout=self.settings.pool_timeout,
+                per_principal=self.settings.max_concurrent_per_principal,
             )
         return self._pool
 
@@ -126,11 +135,15 @@ class OpenAICompatClient:
         )
 
     async def post_json(
-        self, path: str, body: Mapping[str, Any], api_key: str | None = None
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        api_key: str | None = None,
+        principal: str | None = None,
     ) -> Any:
         """POST a JSON body and return the parsed JSON answer."""
         request = self._request(b"POST", path, orjson.dumps(body), api_key)
-        _, data = await self._answer(request, stream=False, idempotent=False)
+        _, data = await self._answer(request, stream=False, idempotent=False, principal=principal)
         return self._parse(data)
 
     async def get_json(self, path: str, api_key: str | None = None) -> Any:
@@ -140,7 +153,11 @@ class OpenAICompatClient:
         return self._parse(data)
 
     async def stream(
-        self, path: str, body: Mapping[str, Any], api_key: str | None = None
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        api_key: str | None = None,
+        principal: str | None = None,
     ) -> AsyncIterator[bytes]:
         """POST a streaming request; errors before the first chunk raise here, not later.
 
@@ -149,7 +166,7 @@ class OpenAICompatClient:
         upstream generation. Each wait for upstream bytes is bounded by the timeout.
         """
         request = self._request(b"POST", path, orjson.dumps(body), api_key)
-        resp, _ = await self._answer(request, stream=True, idempotent=False)
+        resp, _ = await self._answer(request, stream=True, idempotent=False, principal=principal)
         if resp.content_type != "text/event-stream":
             resp.close()
             raise UpstreamError(
@@ -160,7 +177,7 @@ class OpenAICompatClient:
         return EventStream(resp, self.settings.timeout, self)
 
     async def _answer(
-        self, request: bytes, *, stream: bool, idempotent: bool
+        self, request: bytes, *, stream: bool, idempotent: bool, principal: str | None = None
     ) -> tuple[Response, bytes]:
         """A successful response to `request`, retried as ``max_retries`` allows (module doc).
 
@@ -175,10 +192,12 @@ class OpenAICompatClient:
         while True:
             deadline = loop.time() + self.settings.timeout
             try:
-                resp = await self.pool().request(request, deadline)
+                resp = await self.pool().request(request, deadline, principal)
                 if stream and resp.status < 400:
                     return resp, b""
                 body = await resp.read(loop.time() + self.settings.timeout if stream else deadline)
+            except PoolBusy as exc:
+                raise self.busy_error(exc) from None
             except (TimeoutError, OSError) as exc:
                 if attempt < self.settings.max_retries and _unsent(exc, idempotent):
                     attempt += 1
@@ -220,6 +239,16 @@ class OpenAICompatClient:
         if 400 <= status < 500:
             return InvalidRequest(message, code="upstream_invalid_request")
         return UpstreamError(prefix, upstream_status=status)
+
+    def busy_error(self, exc: PoolBusy) -> CorralError:
+        """429 when the caller holds its share of the pool, else 503: come back shortly."""
+        if exc.principal_cap:
+            return ConcurrencyLimited(f"{exc} ({self.settings.name}); retry when one finishes")
+        return ServiceUnavailable(
+            f"{self.settings.name} is busy: {exc}; try again shortly",
+            retry_after=1,
+            code="upstream_busy",
+        )
 
     def transport_error(self, exc: BaseException) -> CorralError:
         """The corral error for a timeout or a failed connection."""

@@ -56,6 +56,20 @@ class OpenAICompatConfig(ConfigModel):
     tls_verify: bool = Field(True, description="Verify the upstream's TLS certificate.")
     tls_cafile: str | None = Field(None, description="CA bundle for the upstream's certificate.")
     refresh_models: bool = Field(False, description="List the upstream's models at startup.")
+    pool_size: int = Field(256, ge=1, description="Requests in flight to the upstream at once.")
+    pool_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Longest wait for a free pool slot; past it the client gets 503 with "
+        "Retry-After instead of being held silently.",
+    )
+    max_concurrent_per_principal: int | None = Field(
+        None,
+        ge=1,
+        description="Most requests one authenticated principal may have in flight to this "
+        "upstream (429 past it), so one tenant's slow streams cannot hold every slot; unset: "
+        "no cap.",
+    )
     allowed_models: list[str] | None = Field(
         None, description="Upstream models listed at startup (with refresh_models); all when unset."
     )

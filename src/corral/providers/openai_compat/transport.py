@@ -1,6 +1,7 @@
 """HTTP/1.1 keep-alive connections to one upstream origin, on asyncio protocols and httptools.
 
 Owns: a bounded pool of connections (most recently used first, idle expiry,
+admission: a bounded wait for a slot and an optional cap per principal,
 dropped as soon as the peer closes them), writing a request in one write,
 parsing responses with httptools (content-length, chunked and close-delimited
 bodies), flow control and a per-read timeout for streamed bodies, and closing a
@@ -47,6 +48,18 @@ class ConnectionDropped(OSError):
     def __init__(self, message: str, *, answered: bool) -> None:
         super().__init__(message)
         self.answered = answered
+
+
+class PoolBusy(Exception):
+    """No slot could be had: the wait for one ran out, or the principal holds its share.
+
+    Not an OSError or TimeoutError: nothing was sent, and retrying would only
+    queue again. `principal_cap` tells which of the two it was.
+    """
+
+    def __init__(self, message: str, *, principal_cap: bool = False) -> None:
+        super().__init__(message)
+        self.principal_cap = principal_cap
 
 
 class ReadTimeout(TimeoutError):
@@ -242,8 +255,9 @@ class _Connection(asyncio.Protocol):
 class Response:
     """An upstream response whose head has arrived; the body is read or streamed from here."""
 
-    def __init__(self, pool: ConnectionPool, conn: _Connection) -> None:
+    def __init__(self, pool: ConnectionPool, conn: _Connection, principal: str | None) -> None:
         self._pool = pool
+        self._principal = principal
         self._conn: _Connection | None = conn
         self.status = conn.status
         self.reason = conn.reason.decode("latin-1")
@@ -297,14 +311,14 @@ class Response:
             conn.abort()
         else:
             conn.reuse_when_complete()
-        self._pool.slot_free()
+        self._pool.slot_free(self._principal)
 
     def close(self) -> None:
         """Abandon the response: the connection is closed."""
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.abort()
-            self._pool.slot_free()
+            self._pool.slot_free(self._principal)
 
     def _live(self) -> _Connection:
         if self._conn is None:
@@ -317,10 +331,22 @@ class ConnectionPool:
 
     The slots are a counter and a queue rather than an `asyncio.Semaphore`,
     whose ``locked()`` scans its waiters on every call (~1% of a request).
+    Admission: a request waits at most `queue_timeout` seconds for a slot
+    (then `PoolBusy`, which the client answers 503 + Retry-After rather than
+    holding the caller silently), and with `per_principal` set one principal
+    holds at most that many slots at once (then `PoolBusy` at once), so one
+    tenant's slow streams cannot take every slot.
     """
 
     def __init__(
-        self, origin: Origin, *, limit: int, connect_timeout: float, keepalive: float
+        self,
+        origin: Origin,
+        *,
+        limit: int,
+        connect_timeout: float,
+        keepalive: float,
+        queue_timeout: float | None = None,
+        per_principal: int | None = None,
     ) -> None:
         self.origin = origin
         self._free = limit  # requests that may still start now
@@ -328,14 +354,27 @@ class ConnectionPool:
         self._idle: list[_Connection] = []
         self._connect_timeout = connect_timeout
         self._keepalive = keepalive
+        self._queue_timeout = queue_timeout
+        self._per_principal = per_principal
+        self._held: dict[str, int] = {}  # slots held per principal (only with per_principal)
         self._closed = False
 
-    async def request(self, data: bytes, deadline: float | None = None) -> Response:
+    async def request(
+        self, data: bytes, deadline: float | None = None, principal: str | None = None
+    ) -> Response:
         """Send `data` (a complete request) and wait for the response head, by `deadline`."""
-        if self._free > 0:
-            self._free -= 1
+        if self._per_principal is None or principal is None:
+            principal = None
         else:
-            await self._wait_for_slot(deadline)
+            self._hold(principal)
+        try:
+            if self._free > 0:
+                self._free -= 1
+            else:
+                await self._wait_for_slot(deadline)
+        except BaseException:
+            self._unhold(principal)
+            raise
         conn = None
         try:
             conn = await self._connection(deadline)
@@ -345,9 +384,27 @@ class ConnectionPool:
         except BaseException:
             if conn is not None:
                 conn.abort()
-            self.slot_free()
+            self.slot_free(principal)
             raise
-        return Response(self, conn)
+        return Response(self, conn, principal)
+
+    def _hold(self, principal: str) -> None:
+        held = self._held.get(principal, 0)
+        assert self._per_principal is not None
+        if held >= self._per_principal:
+            raise PoolBusy(
+                f"this caller already has {held} requests in flight to this upstream",
+                principal_cap=True,
+            )
+        self._held[principal] = held + 1
+
+    def _unhold(self, principal: str | None) -> None:
+        if principal is not None:
+            left = self._held.get(principal, 1) - 1
+            if left > 0:
+                self._held[principal] = left
+            else:
+                self._held.pop(principal, None)
 
     async def _wait_for_slot(self, deadline: float | None) -> None:
         """Every slot is taken: queue until one is handed over (by `deadline`)."""
@@ -355,13 +412,20 @@ class ConnectionPool:
         turn: asyncio.Future[None] = loop.create_future()
         self._queued.append(turn)
         timeout = None if deadline is None else max(0.0, deadline - loop.time())
+        busy = self._queue_timeout is not None and (
+            timeout is None or self._queue_timeout < timeout
+        )
+        if busy:
+            timeout = self._queue_timeout
         try:
             await asyncio.wait_for(turn, timeout)
-        except BaseException:
+        except BaseException as exc:
             if turn.done() and not turn.cancelled():
                 self.slot_free()  # handed over just as we gave up: pass it on
             elif turn in self._queued:
                 self._queued.remove(turn)
+            if busy and isinstance(exc, TimeoutError):
+                raise PoolBusy(f"no upstream connection was free within {timeout:g}s") from None
             raise
 
     async def _connection(self, deadline: float | None) -> _Connection:
@@ -407,8 +471,10 @@ class ConnectionPool:
         if conn in self._idle:
             self._idle.remove(conn)
 
-    def slot_free(self) -> None:
+    def slot_free(self, principal: str | None = None) -> None:
         """A request finished with its connection: hand its slot to the next in line."""
+        if principal is not None:
+            self._unhold(principal)
         while self._queued:
             turn = self._queued.popleft()
             if not turn.done():
