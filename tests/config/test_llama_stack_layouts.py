@@ -28,6 +28,7 @@ pytestmark = pytest.mark.slow
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "fixtures" / "llama_stack"
 
+
 @dataclass(frozen=True)
 class Layout:
     name: str
