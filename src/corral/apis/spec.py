@@ -37,6 +37,7 @@ class Api(StrEnum):
     responses = "responses"
     conversations = "conversations"
     prompts = "prompts"
+    file_processors = "file_processors"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -47,7 +48,7 @@ ROUTING_TABLES: Mapping[str, Api] = {
 }
 
 #: APIs with exactly one provider, which is also their router (nothing to route on).
-SINGLE_PROVIDER_APIS = frozenset({Api.files, Api.responses})
+SINGLE_PROVIDER_APIS = frozenset({Api.files, Api.responses, Api.file_processors})
 
 #: APIs served by corral itself, without a provider (their stores come from ``storage``).
 BUILTIN_APIS = frozenset({Api.conversations, Api.prompts})
@@ -75,7 +76,6 @@ UNSERVED_APIS = frozenset(
         "benchmarks",
         "tool_groups",
         "memory",
-        "file_processors",
     }
 )
 

@@ -36,6 +36,7 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.inline.vector_io.faiss",
     "corral.providers.remote.vector_io.pgvector",
     "corral.providers.inline.responses.builtin",
+    "corral.providers.inline.file_processors.pypdf",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

@@ -11,6 +11,7 @@ router module plus one line here (docs/architecture.md, "Adding an API").
 from __future__ import annotations
 
 from corral.core.routers.conversations import CONVERSATIONS
+from corral.core.routers.file_processors import FILE_PROCESSORS
 from corral.core.routers.files import FILES
 from corral.core.routers.inference import INFERENCE
 from corral.core.routers.prompts import PROMPTS
@@ -19,5 +20,12 @@ from corral.core.routers.safety import SAFETY
 from corral.core.routers.spec import AnyRouterSpec
 from corral.core.routers.vector_io import VECTOR_IO
 
-ROUTERS: tuple[AnyRouterSpec, ...] = (INFERENCE, SAFETY, FILES, VECTOR_IO, RESPONSES)
+ROUTERS: tuple[AnyRouterSpec, ...] = (
+    INFERENCE,
+    SAFETY,
+    FILES,
+    VECTOR_IO,
+    RESPONSES,
+    FILE_PROCESSORS,
+)
 BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS)

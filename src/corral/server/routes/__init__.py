@@ -11,6 +11,7 @@ from corral.server.http import ApiRoute
 from corral.server.routes import (
     access,
     conversations,
+    file_processors,
     files,
     inference,
     models,
@@ -34,6 +35,7 @@ ROUTE_MODULES = (
     responses,
     conversations,
     prompts,
+    file_processors,
 )
 
 
