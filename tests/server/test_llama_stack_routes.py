@@ -1,14 +1,17 @@
-"""Routes Llama Stack 0.7.x serves, through HTTP on corral: file processors and admin."""
+"""Routes Llama Stack 0.7.x serves, through HTTP on corral: file processors, admin, rerank, vector-io."""
 
 from __future__ import annotations
 
+import hashlib
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import openai
 import pytest
 
+from tests.fixtures.fake_openai import RunningFake, run_fake_openai
 from tests.fixtures.identity_stubs import IdentityStubs, run_identity_stubs
 from tests.fixtures.server import RunningServer, run_server
 from tests.vector_io.corpus import minimal_pdf
@@ -151,3 +154,122 @@ def test_admin_health_and_version_need_a_token_when_auth_is_on(
                 f"{base}/v1alpha/admin/{path}", headers={"authorization": "Bearer ops-token"}
             )
             assert ok.status_code == 200, path
+
+
+VLLM_CONFIG = """
+version: 2
+providers:
+  inference:
+  - provider_id: vllm
+    provider_type: remote::vllm
+    config: {{base_url: "{url}", max_retries: 0}}
+  - provider_id: plain
+    provider_type: remote::openai-compatible
+    config: {{base_url: "{url}", max_retries: 0}}
+  vector_io:
+  - provider_id: faiss
+    provider_type: inline::faiss
+    config: {{persistence: {{backend: kv, namespace: faiss}}}}
+storage:
+  backends:
+    kv: {{type: kv_sqlite, db_path: "${{env.SQLITE_STORE_DIR}}/kv.db"}}
+  stores:
+    metadata: {{backend: kv, namespace: registry}}
+models:
+- {{model_id: reranker, provider_id: vllm, model_type: rerank}}
+- {{model_id: other-reranker, provider_id: plain, model_type: rerank}}
+- {{model_id: chat, provider_id: vllm}}
+- {{model_id: emb, provider_id: vllm, model_type: embedding, metadata: {{embedding_dimension: 8}}}}
+vector_stores:
+  default_embedding_model: {{provider_id: vllm, model_id: emb}}
+"""
+
+
+@pytest.fixture(scope="module")
+def vllm_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunningServer, RunningFake]]:
+    with run_fake_openai() as fake:
+        config = VLLM_CONFIG.format(url=fake.url)
+        with run_server(config, tmp_path_factory.mktemp("vllm-routes")) as running:
+            yield running, fake
+
+
+def test_rerank_goes_to_vllms_rerank_endpoint(
+    vllm_server: tuple[RunningServer, RunningFake],
+) -> None:
+    server, fake = vllm_server
+    url = f"{server.base_url}/v1alpha/inference/rerank"
+    body = {
+        "model": "vllm/reranker",
+        "query": "llamas in the andes",
+        "items": ["cats sleep", "llamas graze in the andes", {"type": "text", "text": "andes"}],
+        "max_num_results": 2,
+    }
+    r = httpx.post(url, json=body)
+    assert r.status_code == 200, r.text
+    assert [d["index"] for d in r.json()["data"]] == [1, 2]
+    scores = [d["relevance_score"] for d in r.json()["data"]]
+    assert scores == sorted(scores, reverse=True)
+    sent = [q for q in fake.state.requests if q["path"] == "/v1/rerank"][-1]["body"]
+    assert sent["model"] == "reranker" and sent["top_n"] == 2
+    assert sent["documents"][2] == "andes"
+    chat = httpx.post(url, json={**body, "model": "vllm/chat"})
+    assert chat.status_code == 400 and "rerank model" in chat.json()["error"]["message"]
+    plain = httpx.post(url, json={**body, "model": "plain/other-reranker"})
+    assert plain.status_code == 400 and "cannot rerank" in plain.json()["error"]["message"]
+    empty = httpx.post(url, json={**body, "items": []})
+    assert empty.status_code == 400
+
+
+def _fake_vector(text: str, dims: int = 8) -> list[float]:
+    """The vector the stub upstream answers for `text` (tests/fixtures/fake_openai.py)."""
+    seed = hashlib.sha256(text.encode()).digest()
+    return [(seed[j % 32] - 128) / 128 for j in range(dims)]
+
+
+def test_legacy_vector_io_insert_and_query(vllm_server: tuple[RunningServer, RunningFake]) -> None:
+    server, _ = vllm_server
+    client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="none", max_retries=0)
+    store = client.vector_stores.create(name="chunks")
+    chunks = [
+        {
+            "content": text,
+            "chunk_id": f"c{i}",
+            "metadata": {"document_id": f"doc{i}", "source": "test"},
+            "chunk_metadata": {"document_id": f"doc{i}", "chunk_id": f"c{i}"},
+            "embedding": _fake_vector(text),
+            "embedding_model": "vllm/emb",
+            "embedding_dimension": 8,
+        }
+        for i, text in enumerate(["alpha text", "beta text", "gamma text"])
+    ]
+    insert = httpx.post(
+        f"{server.base_url}/v1/vector-io/insert",
+        json={"vector_store_id": store.id, "chunks": chunks},
+    )
+    assert insert.status_code == 204, insert.text
+    query = httpx.post(
+        f"{server.base_url}/v1/vector-io/query",
+        json={
+            "vector_store_id": store.id,
+            "query": "beta text",
+            "params": {"max_chunks": 2, "score_threshold": -1.0},
+        },
+    )
+    assert query.status_code == 200, query.text
+    answer = query.json()
+    assert len(answer["chunks"]) == len(answer["scores"]) == 2
+    top = answer["chunks"][0]
+    assert top["chunk_id"] == "c1" and top["metadata"] == {"document_id": "doc1", "source": "test"}
+    assert top["embedding"] == chunks[1]["embedding"]
+    assert answer["scores"][0] == pytest.approx(1.0, abs=1e-5)
+    wrong = httpx.post(
+        f"{server.base_url}/v1/vector-io/insert",
+        json={"vector_store_id": store.id, "chunks": [{**chunks[0], "embedding": [0.1, 0.2]}]},
+    )
+    assert wrong.status_code == 400 and "chunks[0].embedding" in wrong.json()["error"]["param"]
+    unknown = httpx.post(
+        f"{server.base_url}/v1/vector-io/query", json={"vector_store_id": "vs_nope", "query": "x"}
+    )
+    assert unknown.status_code == 404

@@ -130,3 +130,37 @@ def build_adapter(
     if config.allowed_models is not None:
         quirks = replace(quirks, allowed_models=frozenset(config.allowed_models))
     return OpenAICompatAdapter(OpenAICompatClient(settings), quirks, config.refresh_models)
+
+
+class RerankingAdapter(OpenAICompatAdapter):
+    """An upstream with a Cohere/Jina-style ``/rerank`` endpoint next to its OpenAI API (vLLM)."""
+
+    async def rerank(self, call: InferenceCall) -> dict[str, Any]:
+        """Llama Stack's rerank answer from the upstream's ``results``."""
+        body = call.body
+        upstream = {
+            "model": call.model.provider_model_id,
+            "query": _text(body.get("query")),
+            "documents": [_text(item) for item in body.get("items") or []],
+        }
+        if body.get("max_num_results") is not None:
+            upstream["top_n"] = body["max_num_results"]
+        result = await self.client.post_json("/rerank", upstream, self._key(call))
+        rows = result.get("results", []) if isinstance(result, dict) else []
+        data = sorted(
+            (
+                {"index": int(r["index"]), "relevance_score": float(r["relevance_score"])}
+                for r in rows
+                if isinstance(r, dict) and "index" in r and "relevance_score" in r
+            ),
+            key=lambda d: -d["relevance_score"],
+        )
+        limit = body.get("max_num_results")
+        return {"data": data[:limit] if isinstance(limit, int) else data}
+
+
+def _text(part: Any) -> str:
+    """A rerank query or item as text (a string, or a text content part)."""
+    if isinstance(part, dict):
+        return str(part.get("text") or "")
+    return str(part or "")

@@ -17,6 +17,11 @@ from corral.apis.context import RequestContext
 from corral.apis.files.api import FilesProvider
 from corral.apis.storage import KVStore
 from corral.apis.vector_io.api import EmbeddingSpec, VectorIndex
+from corral.apis.vector_io.chunks import (
+    InsertChunksRequest,
+    QueryChunksRequest,
+    QueryChunksResponse,
+)
 from corral.apis.vector_io.models import (
     AttachFileRequest,
     Attributes,
@@ -43,6 +48,7 @@ from corral.apis.vector_io.models import (
 from corral.apis.vector_io.paging import paginate
 from corral.apis.vector_io.settings import VectorStoreSettings
 from corral.errors import Conflict, InvalidParameter, InvalidRequest, NotFound
+from corral.providers.vector_stores.chunks import ChunkRoutes
 from corral.providers.vector_stores.filters import compile_filter
 from corral.providers.vector_stores.ingest import Embedder, Ingestor
 from corral.providers.vector_stores.search import ranked_hits
@@ -84,6 +90,7 @@ class VectorStores:
         self._ingestor = Ingestor(
             self.state, index, files, self._embedder, ingest_concurrency, self.settings, inference
         )
+        self._chunks = ChunkRoutes(index, kv, self._embedder)
 
     async def start(self) -> None:
         """Load the records and resume files left ``in_progress`` by a previous run."""
@@ -146,7 +153,8 @@ class VectorStores:
         """Create the store, then attach `request.file_ids` (unknown ones become failed files)."""
         if store_id in self.state.stores:
             raise Conflict(f"vector store {store_id!r} already exists")
-        self._require_files()
+        if request.file_ids:
+            self._require_files()
         now = int(time.time())
         store = StoreRecord(
             id=store_id,
@@ -213,6 +221,7 @@ class VectorStores:
         self._store(store_id)
         await self._ingestor.cancel(store_id)
         await self.index.drop_store(store_id)
+        await self._chunks.drop(store_id)
         await self.state.drop_store(store_id)
 
     # -- files --------------------------------------------------------------------------
@@ -438,6 +447,18 @@ class VectorStores:
         batch = batch.model_copy(update={"cancelled": True})
         await self.state.put_batch(batch)
         return self._batch_object(batch)
+
+    # -- chunks (Llama Stack's /v1/vector-io) -------------------------------------------
+
+    async def insert_chunks(self, store_id: str, request: InsertChunksRequest) -> None:
+        """Index pre-embedded chunks."""
+        await self._chunks.insert(self._store(store_id), request)
+
+    async def query_chunks(
+        self, store_id: str, request: QueryChunksRequest, ctx: RequestContext
+    ) -> QueryChunksResponse:
+        """The store's best chunks with their scores."""
+        return await self._chunks.query(self._store(store_id), request, ctx)
 
     # -- search -------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from corral.server.routes import (
     inference,
     models,
     prompts,
+    rerank,
     responses,
     safety,
     shields,
@@ -36,6 +37,7 @@ ROUTE_MODULES = (
     conversations,
     prompts,
     file_processors,
+    rerank,
 )
 
 
