@@ -229,7 +229,11 @@ def test_base_model_serves_plain_completions(client: openai.OpenAI) -> None:
         ({"logprobs": True, "top_logprobs": 21}, "top_logprobs"),
         ({"max_tokens": 0}, "max_tokens"),
         ({"stop": 3}, "stop"),
-        ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}, "tools"),
+        ({"tools": [{"type": "retrieval"}]}, "tools[0]"),
+        (
+            {"tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "x"},
+            "tool_choice",
+        ),
         ({"response_format": {"type": "yaml"}}, "response_format"),
     ],
 )

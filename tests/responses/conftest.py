@@ -20,6 +20,7 @@ SCRIPT_MODELS = [
     "breaker",
     "slow-words",
     "truncated",
+    "caller",
 ]
 
 

@@ -275,7 +275,7 @@ def _error(response: httpx.Response) -> dict[str, str]:
         (
             {"model": "script/echo", "input": "x", "tools": [{"type": "mcp", "server_label": "s"}]},
             400,
-            "tools[0].type",
+            "exactly one of server_url and connector_id",
         ),
         (
             {

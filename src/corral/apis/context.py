@@ -16,6 +16,18 @@ class User:
 
 
 @dataclass(frozen=True)
+class QuotaClient:
+    """Whose quota a request counts against (the quota middleware's decision, kept for later).
+
+    Work that runs after the request (a batch's lines) is counted against the
+    same client, with the same limit.
+    """
+
+    key: str
+    limit: int
+
+
+@dataclass(frozen=True)
 class RequestContext:
     """Per-request facts every router and provider may need."""
 
@@ -25,6 +37,8 @@ class RequestContext:
     #: True once the client has closed the connection; lets long non-streamed work
     #: (an embedded model generating) stop early. None outside an HTTP request.
     is_disconnected: Callable[[], Awaitable[bool]] | None = None
+    #: The quota client the request was counted as (None when no quota is configured).
+    quota_client: QuotaClient | None = None
 
 
 ANONYMOUS = RequestContext()

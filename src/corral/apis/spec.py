@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
-from corral.apis.context import User
+from corral.apis.context import QuotaClient, User
 from corral.apis.resources import Owner
 from corral.apis.storage import KVStore, SqlStore
 from corral.apis.vector_io.settings import VectorStoreSettings
@@ -37,6 +37,12 @@ class Api(StrEnum):
     responses = "responses"
     conversations = "conversations"
     prompts = "prompts"
+    batches = "batches"
+    datasetio = "datasetio"
+    scoring = "scoring"
+    eval = "eval"
+    connectors = "connectors"
+    tool_runtime = "tool_runtime"
     file_processors = "file_processors"
 
 
@@ -45,13 +51,17 @@ ROUTING_TABLES: Mapping[str, Api] = {
     "models": Api.inference,
     "shields": Api.safety,
     "vector_stores": Api.vector_io,
+    "datasets": Api.datasetio,
+    "scoring_functions": Api.scoring,
+    "benchmarks": Api.eval,
+    "tool_groups": Api.tool_runtime,
 }
 
 #: APIs with exactly one provider, which is also their router (nothing to route on).
-SINGLE_PROVIDER_APIS = frozenset({Api.files, Api.responses, Api.file_processors})
+SINGLE_PROVIDER_APIS = frozenset({Api.files, Api.responses, Api.batches, Api.file_processors})
 
 #: APIs served by corral itself, without a provider (their stores come from ``storage``).
-BUILTIN_APIS = frozenset({Api.conversations, Api.prompts})
+BUILTIN_APIS = frozenset({Api.conversations, Api.prompts, Api.connectors})
 
 #: Older API names read as today's (``providers.agents`` is ``providers.responses``).
 API_ALIASES: Mapping[str, Api] = {"agents": Api.responses}
@@ -59,25 +69,26 @@ API_ALIASES: Mapping[str, Api] = {"agents": Api.responses}
 #: Older provider types read as today's, per API.
 PROVIDER_TYPE_ALIASES: Mapping[tuple[Api, str], str] = {
     (Api.responses, "inline::meta-reference"): "inline::builtin",
+    (Api.eval, "inline::meta-reference"): "inline::builtin",
 }
 
 #: Llama Stack APIs that corral does not serve (yet); a config naming them still loads.
 UNSERVED_APIS = frozenset(
     {
         "telemetry",
-        "eval",
-        "datasetio",
-        "scoring",
         "post_training",
-        "tool_runtime",
-        "batches",
-        "datasets",
-        "scoring_functions",
-        "benchmarks",
-        "tool_groups",
         "memory",
     }
 )
+
+#: Llama Stack provider types corral does not serve (yet), and why; a config naming one loads
+#: with a warning and the provider is not started.
+UNSERVED_PROVIDER_TYPES: Mapping[tuple[Api, str], str] = {
+    (Api.tool_runtime, "inline::rag-runtime"): "use the file_search tool of the Responses API",
+    (Api.tool_runtime, "inline::file_search"): "use the file_search tool of the Responses API",
+    (Api.tool_runtime, "remote::model-context-protocol"): "use connectors: and mcp tools",
+    (Api.tool_runtime, "remote::wolfram-alpha"): "no Wolfram Alpha provider",
+}
 
 T = TypeVar("T")
 
@@ -207,6 +218,17 @@ class AccessCheck(Protocol):
         ...
 
 
+class QuotaGate(Protocol):
+    """The server's quota, as background work done for a client counts against it."""
+
+    async def take(self, client: QuotaClient) -> float:
+        """Count one request for `client`: 0 within its limit, else seconds to the window's reset.
+
+        Raises the store's error when it is down and ``on_store_error`` is ``deny``.
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class ProviderDeps:
     """Everything a provider factory receives besides its own config."""
@@ -217,6 +239,9 @@ class ProviderDeps:
     storage: ProviderStorage
     #: The server's access_policy, for providers that store owner-stamped records (files).
     access: AccessCheck
+    #: The server's quota (None when ``server.quota`` is not configured), for background
+    #: work that runs on a client's behalf (batch lines).
+    quota: QuotaGate | None = None
     #: The run config's ``vector_stores`` tuning (chunking, retrieval, file_search prompts).
     vector_stores: VectorStoreSettings = field(default_factory=VectorStoreSettings)
 

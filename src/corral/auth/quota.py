@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from corral.apis.context import User
+from corral.apis.context import QuotaClient, User
 from corral.apis.storage import KVStore
 from corral.config.quota import QuotaConfig
+from corral.storage.breaker import StoreBreaker
 
 PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 PRINCIPAL_CACHE_SIZE = 10000
@@ -87,6 +88,12 @@ class QuotaPolicy:
         self.proxies = TrustedProxies(config.trusted_proxies)
         self.clock = clock
         self.store: KVStore | None = None
+        self.breaker = StoreBreaker(
+            "the quota store",
+            timeout=config.store_timeout_ms / 1000,
+            threshold=config.breaker_threshold,
+            cooldown=config.breaker_cooldown_seconds,
+        )
         self._principal_keys: dict[str, str] = {}
 
     def by_principal(self, user: User | None) -> bool:
@@ -111,11 +118,23 @@ class QuotaPolicy:
         return key
 
     async def count(self, client_key: str, limit: int) -> QuotaState:
-        """Count one request; raises the store's error when it is unavailable."""
+        """Count one request; raises the store's error (or a timeout) when it is unavailable."""
         assert self.store is not None
         now = self.clock()
         window_start = math.floor(now / self.period) * self.period
         window_end = window_start + self.period
-        count, _ = await self.store.incr(f"{client_key}:{window_start}", window_end - now)
+        # A deadline and a breaker: a hung store costs one deadline, not one per request.
+        incr = self.store.incr(f"{client_key}:{window_start}", window_end - now)
+        count, _ = await self.breaker.call(incr)
         reset = max(1, math.ceil(window_end - now))
         return QuotaState(count <= limit, limit, max(0, limit - count), reset)
+
+    async def take(self, client: QuotaClient) -> float:
+        """Count one request of background work for `client` (see `corral.apis.spec.QuotaGate`)."""
+        try:
+            state = await self.count(client.key, client.limit)
+        except Exception:
+            if self.config.on_store_error == "allow":
+                return 0.0
+            raise
+        return 0.0 if state.allowed else float(state.reset_seconds)

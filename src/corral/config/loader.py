@@ -22,6 +22,7 @@ from corral.apis.spec import (
     PROVIDER_TYPE_ALIASES,
     ROUTING_TABLES,
     UNSERVED_APIS,
+    UNSERVED_PROVIDER_TYPES,
     Api,
     ProviderCatalogue,
     RegisteredProvider,
@@ -117,6 +118,7 @@ def load_sourced(
     _check_apis(run, registry, issues, warnings)
     _check_resource_providers(run, issues)
     _check_vector_store_providers(run, issues)
+    _check_tool_groups(run, issues, warnings)
     auth = run.server.auth
     if run.server.quota is not None and (auth is None or auth.provider_config is None):
         if "authenticated_max_requests" in run.server.quota.model_fields_set:
@@ -188,6 +190,14 @@ def _validate_providers(
         for index, entry in enumerate(entries):
             path = ("providers", api_name, index)
             if entry.is_disabled():
+                continue
+            why = UNSERVED_PROVIDER_TYPES.get((api, entry.provider_type))
+            if why is not None:
+                warnings.append(
+                    f"providers.{api_name}[{index}]: corral does not serve "
+                    f"{entry.provider_type} ({why}); provider {entry.provider_id!r} and its tool "
+                    "groups are not started"
+                )
                 continue
             if entry.provider_id in seen:
                 issues.append(
@@ -433,6 +443,38 @@ def _check_resource_providers(run: RunConfig, issues: list[ConfigIssue]) -> None
                         f"use one of: {', '.join(available) or '(none configured)'}",
                     )
                 )
+
+
+def _check_tool_groups(run: RunConfig, issues: list[ConfigIssue], warnings: list[str]) -> None:
+    """A tool group names a tool_runtime provider (one corral does not serve: a warning)."""
+    started = {
+        p.provider_id
+        for p in run.providers.get("tool_runtime", [])
+        if not p.is_disabled()
+        and (Api.tool_runtime, p.provider_type) not in UNSERVED_PROVIDER_TYPES
+    }
+    skipped = set(run.provider_ids("tool_runtime")) - started
+    groups: list[tuple[tuple[str, ...], list[Any]]] = [
+        (("tool_groups",), run.tool_groups),
+        (("registered_resources", "tool_groups"), run.registered_resources.tool_groups),
+    ]
+    for prefix, entries in groups:
+        for index, group in enumerate(entries):
+            if group.is_disabled() or group.provider_id in started:
+                continue
+            if group.provider_id in skipped:
+                warnings.append(
+                    f"{'.'.join(prefix)}[{index}]: tool group {group.toolgroup_id!r} is not "
+                    f"registered (its provider {group.provider_id!r} is not served)"
+                )
+                continue
+            issues.append(
+                ConfigIssue(
+                    (*prefix, index, "provider_id"),
+                    f"no tool_runtime provider has id {group.provider_id!r}",
+                    f"use one of: {', '.join(sorted(started)) or '(none configured)'}",
+                )
+            )
 
 
 def _check_vector_store_providers(run: RunConfig, issues: list[ConfigIssue]) -> None:

@@ -94,7 +94,7 @@ class VectorStoreResource(ConfigModel):
 
 
 class ToolGroupResource(ConfigModel):
-    """A tool group (served only once a tool_runtime API exists)."""
+    """A tool group served by a tool_runtime provider (listed by `GET /v1/tools`)."""
 
     toolgroup_id: str
     """The group's id."""
@@ -111,7 +111,7 @@ class ToolGroupResource(ConfigModel):
 
 
 class DatasetResource(ConfigModel):
-    """A dataset (accepted for compatibility; no corral API serves datasets yet)."""
+    """A dataset registered at startup (its rows are read by the datasetio provider)."""
 
     dataset_id: str
     """The dataset's id."""
@@ -126,7 +126,7 @@ class DatasetResource(ConfigModel):
 
 
 class ScoringFunctionResource(ConfigModel):
-    """A scoring function (accepted for compatibility; not served yet)."""
+    """A scoring function registered at startup (see docs/evaluation.md)."""
 
     scoring_fn_id: str
     """The function's id."""
@@ -143,7 +143,7 @@ class ScoringFunctionResource(ConfigModel):
 
 
 class BenchmarkResource(ConfigModel):
-    """A benchmark (accepted for compatibility; not served yet)."""
+    """A benchmark registered at startup: a dataset and the scoring functions for it."""
 
     benchmark_id: str
     """The benchmark's id."""

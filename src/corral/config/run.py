@@ -28,6 +28,7 @@ from corral.config.resources import (
 from corral.config.safety import SafetyConfig
 from corral.config.server import ServerConfig
 from corral.config.storage import KVReference, SqlReference, StorageConfig
+from corral.config.tools import ToolsConfig
 from corral.config.vector_stores import VectorStoresDefaults
 
 
@@ -106,14 +107,18 @@ class RunConfig(ConfigModel):
     """MCP servers registered at startup, usable as `{"type": "mcp", "connector_id": ...}` tools
     and listed by `GET /v1beta/connectors`; see docs/tools.md.
     """
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
+    """Server-side tools: the outbound URL policy, MCP timeouts and result limits."""
     tool_groups: list[ToolGroupResource] = Field(default_factory=list)
-    """Tool groups to register at startup (accepted; no tool runtime is served yet)."""
+    """Tool groups to register at startup: `{toolgroup_id, provider_id}` of a tool_runtime provider
+    (`builtin::websearch` is the group the Responses API's `web_search` tool uses).
+    """
     datasets: list[DatasetResource] = Field(default_factory=list)
-    """Datasets (accepted for compatibility; not served yet)."""
+    """Datasets to register at startup (served by a datasetio provider; see docs/evaluation.md)."""
     scoring_fns: list[ScoringFunctionResource] = Field(default_factory=list)
-    """Scoring functions (accepted for compatibility; not served yet)."""
+    """Scoring functions to register at startup (served by the scoring providers)."""
     benchmarks: list[BenchmarkResource] = Field(default_factory=list)
-    """Benchmarks (accepted for compatibility; not served yet)."""
+    """Benchmarks to register at startup (run by an eval provider)."""
     container_image: str | None = None
     """Informational: the image this config was built for."""
     external_providers_dir: str | None = None

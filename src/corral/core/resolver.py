@@ -12,7 +12,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from corral.apis.spec import AccessCheck, Api, ProviderDeps, ProviderStorage, Routers
+from corral.apis.spec import (
+    AccessCheck,
+    Api,
+    ProviderDeps,
+    ProviderStorage,
+    QuotaGate,
+    Routers,
+)
 from corral.config.loader import LoadedConfig, ProviderInstanceConfig
 
 log = logging.getLogger("corral.resolver")
@@ -36,6 +43,7 @@ async def create_providers(
     routers: Routers,
     storage: ProviderStorage,
     access: AccessCheck,
+    quota: QuotaGate | None = None,
 ) -> list[ProviderInstance]:
     """Create every provider instance of `api`, in config order."""
     out: list[ProviderInstance] = []
@@ -50,6 +58,7 @@ async def create_providers(
             routers=routers.only(wanted),
             storage=storage,
             access=access,
+            quota=quota,
             vector_stores=vector_stores,
         )
         log.debug("creating %s provider %s (%s)", api, inst.entry.provider_id, spec.provider_type)

@@ -81,7 +81,7 @@ class Stack:
         specs = {spec.api: spec for spec in ROUTERS}
         for api in self.loaded.api_order:
             instances = await create_providers(
-                self.loaded, api, self.routers, self.storage, self.access
+                self.loaded, api, self.routers, self.storage, self.access, self.quota
             )
             self.providers[api] = instances
             await specs[api].start(ctx, instances)

@@ -14,13 +14,23 @@ PROVIDER_DATA_HEADER = "x-llamastack-provider-data"
 
 
 def request_context(request: Request) -> RequestContext:
-    """The caller (set by the auth middleware, None when auth is off) and provider data."""
+    """The caller, provider data and the quota client the request was counted as.
+
+    The caller is None when authentication is off; the quota client is None
+    without ``server.quota``.
+    """
     user = request.scope.get("user")
+    quota = request.scope.get("corral.quota_client")
     raw = request.headers.get(PROVIDER_DATA_HEADER)
     if raw is None:
-        return RequestContext(user=user, is_disconnected=request.is_disconnected)
+        return RequestContext(
+            user=user, is_disconnected=request.is_disconnected, quota_client=quota
+        )
     return RequestContext(
-        user=user, provider_data=_provider_data(raw), is_disconnected=request.is_disconnected
+        user=user,
+        provider_data=_provider_data(raw),
+        is_disconnected=request.is_disconnected,
+        quota_client=quota,
     )
 
 

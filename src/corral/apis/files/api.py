@@ -10,6 +10,7 @@ by the uploader.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -78,6 +79,15 @@ class FilesProvider(Protocol):
 
     async def read_file(self, file_id: str, ctx: RequestContext) -> FileContent:
         """One file's bytes (read off the event loop)."""
+        ...
+
+    def iter_content(
+        self, file_id: str, ctx: RequestContext, chunk_size: int = 1 << 20
+    ) -> AsyncIterator[bytes]:
+        """One file's bytes in chunks of up to `chunk_size`, read off the event loop.
+
+        For readers of large files (batch inputs) that must not hold a whole file in memory.
+        """
         ...
 
     async def delete_file(self, file_id: str, ctx: RequestContext) -> FileDeleted:

@@ -163,6 +163,9 @@ class McpApprovalResponseItem(_ToolRecord):
     """The client's answer to an approval request."""
 
     type: Literal["mcp_approval_response"]
+    approval_request_id: str
+    approve: bool
+    reason: str | None = None
 
 
 Item = Annotated[

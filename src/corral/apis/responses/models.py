@@ -60,12 +60,32 @@ class WebSearchTool(_Wire):
     ]
 
 
-class McpTool(_Wire):
-    """An MCP server's tools (served by the tools layer)."""
+class McpToolFilter(_Wire):
+    """Which of a server's tools: by name, or only those annotated read-only."""
 
-    model_config = ConfigDict(extra="allow")
+    tool_names: list[str] | None = None
+    read_only: bool | None = None
+
+
+class McpApprovalFilter(_Wire):
+    """Tools that always / never need the client's approval (a list, or OpenAI's filter)."""
+
+    always: list[str] | McpToolFilter | None = None
+    never: list[str] | McpToolFilter | None = None
+
+
+class McpTool(_Wire):
+    """The tools of a remote MCP server, listed and called by the server inside the loop."""
+
     type: Literal["mcp"]
-    server_label: str
+    server_label: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    server_url: str | None = None
+    connector_id: str | None = None
+    server_description: str | None = None
+    headers: dict[str, str] | None = None
+    authorization: str | None = None
+    allowed_tools: list[str] | McpToolFilter | None = None
+    require_approval: Literal["always", "never"] | McpApprovalFilter | None = None
 
 
 Tool = Annotated[
@@ -83,7 +103,13 @@ class FunctionChoice(_Wire):
 class HostedToolChoice(_Wire):
     """Force a server-run tool type."""
 
-    type: Literal["file_search", "web_search", "web_search_preview"]
+    type: Literal[
+        "file_search",
+        "web_search",
+        "web_search_preview",
+        "web_search_preview_2025_03_11",
+        "web_search_2025_08_26",
+    ]
 
 
 class McpChoice(_Wire):

@@ -10,7 +10,11 @@ from corral.core.stack import Stack
 from corral.server.http import ApiRoute
 from corral.server.routes import (
     access,
+    batches,
+    connectors,
     conversations,
+    datasets,
+    evaluation,
     file_processors,
     files,
     inference,
@@ -19,6 +23,7 @@ from corral.server.routes import (
     rerank,
     responses,
     safety,
+    scoring,
     shields,
     system,
     vector_stores,
@@ -36,6 +41,11 @@ ROUTE_MODULES = (
     responses,
     conversations,
     prompts,
+    batches,
+    datasets,
+    scoring,
+    evaluation,
+    connectors,
     file_processors,
     rerank,
 )

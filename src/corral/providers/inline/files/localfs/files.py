@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -119,6 +120,24 @@ class LocalfsFiles:
                 code="file_content_missing",
             ) from None
         return FileContent(_file_object(row), data)
+
+    async def iter_content(
+        self, file_id: str, ctx: RequestContext, chunk_size: int = 1 << 20
+    ) -> AsyncIterator[bytes]:
+        """One file's bytes in chunks, each read in a worker thread."""
+        await self._row(file_id, ctx.user)
+        try:
+            fh = await asyncio.to_thread(self.path_of(file_id).open, "rb")
+        except FileNotFoundError:
+            raise NotFound(
+                f"file {file_id!r} has a record but its content is missing from the storage folder",
+                code="file_content_missing",
+            ) from None
+        try:
+            while chunk := await asyncio.to_thread(fh.read, chunk_size):
+                yield chunk
+        finally:
+            await asyncio.to_thread(fh.close)
 
     async def delete_file(self, file_id: str, ctx: RequestContext) -> FileDeleted:
         """Delete the record, then the bytes."""

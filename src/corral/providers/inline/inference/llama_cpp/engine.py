@@ -63,6 +63,8 @@ class GGUFRunner:
         self.n_ctx = n_ctx
         template = chat_template or self.llm.metadata.get("tokenizer.chat_template")
         self.formatter = None
+        #: The template renders a ``tools`` list itself (else corral describes the tools).
+        self.supports_tools = bool(template) and "tools" in str(template)
         if template:
             eos = self.llm.token_eos()
             bos = self.llm.token_bos()
@@ -73,15 +75,17 @@ class GGUFRunner:
             )
             self.eos_text = self.llm._model.token_get_text(eos) if eos != -1 else ""
 
-    def chat_prompt(self, messages: list[dict[str, Any]]) -> tuple[list[int], list[str]]:
-        """Render `messages` with the model's template; tokens and extra stop strings."""
+    def chat_prompt(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+    ) -> tuple[list[int], list[str]]:
+        """Render `messages` (and `tools`, for a template that has a tool section)."""
         if self.formatter is None:
             raise InvalidRequest(
                 "this model has no chat template; use /v1/completions with a plain prompt",
                 code="chat_not_supported",
             )
         try:
-            result = self.formatter(messages=cast(Any, messages))
+            result = self.formatter(messages=cast(Any, messages), tools=cast(Any, tools))
         except Exception as exc:  # the template's own raise_exception, or a jinja error
             raise InvalidParameter(
                 "messages", f"the model's chat template refused them: {exc}"
@@ -111,6 +115,17 @@ class GGUFRunner:
             return llama_grammar.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
         except Exception as exc:
             raise InvalidParameter("response_format", f"unusable JSON schema: {exc}") from None
+
+    def schema_grammar(self, schema: dict[str, Any]) -> Any:
+        """A grammar that only lets through JSON matching `schema`."""
+        import json
+
+        from llama_cpp import llama_grammar
+
+        try:
+            return llama_grammar.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        except Exception as exc:
+            raise InvalidParameter("tools", f"unusable parameters schema: {exc}") from None
 
     def generate(
         self,

@@ -12,7 +12,7 @@ import orjson
 from corral.apis.context import RequestContext
 from corral.apis.health import ProviderHealth
 from corral.apis.inference.api import ChunkStream, DiscoveredModel, InferenceCall
-from corral.errors import ClientDisconnected, InvalidParameter, InvalidRequest
+from corral.errors import ClientDisconnected, InvalidRequest
 from corral.providers.inline.inference.llama_cpp.config import GGUFModel, LlamaCppConfig
 from corral.providers.inline.inference.llama_cpp.engine import GenerationStats
 from corral.providers.inline.inference.llama_cpp.model import EmbeddedModel, Events, Job
@@ -31,6 +31,14 @@ from corral.providers.inline.inference.llama_cpp.shapes import (
     piece,
     text_response,
 )
+from corral.providers.inline.inference.llama_cpp.tool_calls import (
+    StreamedCalls,
+    ToolPlan,
+    call_schema,
+    prompt_messages,
+)
+from corral.providers.inline.inference.llama_cpp.tool_calls import parse as parse_calls
+from corral.providers.inline.inference.llama_cpp.tool_calls import plan as tool_plan
 
 #: llama-cpp-python's own default for chat; small models ramble at OpenAI's 1.0.
 DEFAULT_CHAT_TEMPERATURE = 0.2
@@ -80,22 +88,27 @@ class LlamaCppProvider:
                 "use /v1/completions",
                 code="chat_not_supported",
             )
-        if call.body.get("tools"):
-            raise InvalidParameter("tools", "the embedded llama-cpp models do not call tools")
+        tools = tool_plan(call.body)
         n, top = sample_count(call.body), chat_top_logprobs(call.body)
         kwargs = chat_kwargs(call.body, self._config.default_max_tokens, spec.n_ctx)
         kwargs.setdefault("temperature", DEFAULT_CHAT_TEMPERATURE)
         messages = kwargs.pop("messages")
         response_format = kwargs.pop("response_format", None)
-        for name in ("tool_choice", "logprobs", "top_logprobs"):
+        for name in ("tools", "tool_choice", "logprobs", "top_logprobs"):
             kwargs.pop(name, None)
         user_stops: list[str] = kwargs.pop("stop", [])
 
         def job_for(sample: int) -> Job:
             def job(runner: Any, cancel: Any, emit: Any) -> GenerationStats:
-                prompt, template_stops = runner.chat_prompt(messages)
+                native = runner.supports_tools
+                shown = prompt_messages(messages, tools, native)
+                offered = tools.tools if tools is not None and native else None
+                prompt, template_stops = runner.chat_prompt(shown, offered)
                 args = {**_reseeded(kwargs, sample), "stop": template_stops + user_stops}
-                args["grammar"] = runner.grammar(response_format)
+                if tools is not None and tools.forced is not None:
+                    args["grammar"] = runner.schema_grammar(call_schema(tools))
+                else:
+                    args["grammar"] = runner.grammar(response_format)
                 stats: GenerationStats = runner.generate(prompt, args, cancel, emit, top)
                 return stats
 
@@ -104,8 +117,16 @@ class LlamaCppProvider:
         ident = call.model.identifier
         runs = [model.stream(job_for(i)) for i in range(n)]
         if call.body.get("stream") is True:
-            return _chat_stream(runs, ident, _include_usage(call.body))
-        return chat_response(ident, [await _collect(events, call.ctx) for events in runs])
+            return _chat_stream(runs, ident, _include_usage(call.body), tools)
+        answers = []
+        for events in runs:
+            answer = await _collect(events, call.ctx)
+            if tools is not None:
+                content, calls = parse_calls(answer.text or "", tools)
+                if calls:
+                    answer = Answer(content, "tool_calls", answer.stats, calls)
+            answers.append(answer)
+        return chat_response(ident, answers)
 
     async def completion(self, call: InferenceCall) -> dict[str, Any] | ChunkStream:
         """A plain text completion (no template), as ``/v1/completions`` returns it."""
@@ -195,29 +216,52 @@ def _reseeded(kwargs: dict[str, Any], sample: int) -> dict[str, Any]:
     return {**kwargs, "seed": kwargs["seed"] + sample}
 
 
-async def _chat_stream(runs: list[Events], ident: str, include_usage: bool) -> AsyncIterator[bytes]:
+async def _chat_stream(
+    runs: list[Events], ident: str, include_usage: bool, tools: ToolPlan | None
+) -> AsyncIterator[bytes]:
     # Nothing is sent before the model produced its first piece, so a full queue
     # or a prompt that does not fit is still an HTTP error rather than a broken stream.
     # Samples follow one another, each with its own choice index.
     shaper = ChatChunks(ident)
     done: list[GenerationStats] = []
     for index, events in enumerate(runs):
-        finish = "stop"
-        async with aclosing(events):
-            first = await anext(events)
-            yield orjson.dumps(shaper.role(index))
-            async for chunk, stats in _prepend(first, events):
-                if stats is not None:
-                    yield orjson.dumps(shaper.finish(finish, index, stats))
-                    done.append(stats)
-                    break
-                assert chunk is not None
-                text, reason = piece(chunk)
-                finish = reason or finish
-                if text:
-                    yield orjson.dumps(shaper.content(text, index))
+        async for out in _chat_sample(shaper, index, events, tools, done):
+            yield out
     if include_usage:
         yield orjson.dumps(shaper.usage(done))
+
+
+async def _chat_sample(
+    shaper: ChatChunks,
+    index: int,
+    events: Events,
+    tools: ToolPlan | None,
+    done: list[GenerationStats],
+) -> AsyncIterator[bytes]:
+    calls = StreamedCalls(tools) if tools is not None else None
+    finish = "stop"
+    async with aclosing(events):
+        first = await anext(events)
+        yield orjson.dumps(shaper.role(index))
+        async for chunk, stats in _prepend(first, events):
+            if stats is not None:
+                if calls is not None:
+                    rest, made = calls.finish()
+                    if rest:
+                        yield orjson.dumps(shaper.content(rest, index))
+                    for call_index, made_call in enumerate(made):
+                        yield orjson.dumps(shaper.tool_call(call_index, made_call, index))
+                    finish = "tool_calls" if made else finish
+                yield orjson.dumps(shaper.finish(finish, index, stats))
+                done.append(stats)
+                return
+            assert chunk is not None
+            text, reason = piece(chunk)
+            finish = reason or finish
+            if calls is not None:
+                text = calls.feed(text)
+            if text:
+                yield orjson.dumps(shaper.content(text, index))
 
 
 async def _text_stream(runs: list[Events], ident: str, include_usage: bool) -> AsyncIterator[bytes]:

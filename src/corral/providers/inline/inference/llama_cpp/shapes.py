@@ -42,11 +42,12 @@ def piece(chunk: Chunk) -> tuple[str, str | None]:
 
 @dataclass(frozen=True)
 class Answer:
-    """One sample of a request: its text, why it ended, and its counts (and logprobs)."""
+    """One sample of a request: its text, why it ended, its counts (and logprobs), its calls."""
 
-    text: str
+    text: str | None
     finish: str
     stats: GenerationStats
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 class ChatChunks:
@@ -78,6 +79,10 @@ class ChatChunks:
         """A chunk carrying generated text."""
         return self._chunk({"content": text}, None, index)
 
+    def tool_call(self, call_index: int, call: dict[str, Any], index: int = 0) -> dict[str, Any]:
+        """A chunk carrying one whole tool call (id, name and arguments at once)."""
+        return self._chunk({"tool_calls": [{"index": call_index, **call}]}, None, index)
+
     def finish(self, reason: str, index: int = 0, stats: GenerationStats | None = None) -> Chunk:
         """The closing chunk of a sample, with its logprobs when they were asked for."""
         logprobs = None
@@ -90,6 +95,13 @@ class ChatChunks:
         return {**self._chunk({}, None), "choices": [], "usage": usage(stats)}
 
 
+def _message(answer: Answer) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": answer.text, "refusal": None}
+    if answer.tool_calls:
+        message["tool_calls"] = answer.tool_calls
+    return message
+
+
 def chat_response(model: str, answers: list[Answer]) -> dict[str, Any]:
     """A whole ``chat.completion`` object, one choice per sample."""
     return {
@@ -100,7 +112,7 @@ def chat_response(model: str, answers: list[Answer]) -> dict[str, Any]:
         "choices": [
             {
                 "index": i,
-                "message": {"role": "assistant", "content": a.text, "refusal": None},
+                "message": _message(a),
                 "logprobs": chat_logprobs(a.stats.logprobs)
                 if a.stats.logprobs is not None
                 else None,

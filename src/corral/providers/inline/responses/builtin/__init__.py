@@ -18,8 +18,8 @@ SPEC = ProviderSpec(
     api=Api.responses,
     provider_type="inline::builtin",
     config=BuiltinResponsesConfig,
-    description="The OpenAI Responses API (agent loop with function and file_search tools) "
-    "on corral's inference, vector stores, files and safety.",
+    description="The OpenAI Responses API (agent loop with function, file_search, web_search "
+    "and mcp tools) on corral's inference, vector stores, files and safety.",
     api_dependencies=(Api.inference,),
     optional_api_dependencies=(
         Api.vector_io,
@@ -27,6 +27,8 @@ SPEC = ProviderSpec(
         Api.files,
         Api.conversations,
         Api.prompts,
+        Api.connectors,
+        Api.tool_runtime,
     ),
 )
 
@@ -35,11 +37,13 @@ DEFAULT_TABLE = "responses"
 
 async def create(config: BuiltinResponsesConfig, deps: ProviderDeps) -> BuiltinResponses:
     """Open the responses table and wire the loop to the routers it uses."""
+    from corral.core.routers.connectors import CONNECTORS
     from corral.core.routers.conversations import CONVERSATIONS
     from corral.core.routers.files import FILES
     from corral.core.routers.inference import INFERENCE
     from corral.core.routers.prompts import PROMPTS
     from corral.core.routers.safety import SAFETY
+    from corral.core.routers.tool_runtime import TOOL_RUNTIME
     from corral.core.routers.vector_io import VECTOR_IO
     from corral.providers.inline.responses.builtin.prepare import Services
     from corral.providers.inline.responses.builtin.provider import BuiltinResponses
@@ -63,6 +67,8 @@ async def create(config: BuiltinResponsesConfig, deps: ProviderDeps) -> BuiltinR
         vector_io=routers.get(VECTOR_IO),
         safety=routers.get(SAFETY),
         files=routers.get(FILES),
+        connectors=routers.get(CONNECTORS),
+        tool_runtime=routers.get(TOOL_RUNTIME),
         vector_settings=deps.vector_stores,
     )
     provider = BuiltinResponses(services, config.max_infer_iters, config.background_lease_seconds)

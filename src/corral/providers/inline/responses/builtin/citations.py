@@ -1,11 +1,13 @@
-"""file_search results as the model reads them, and its citations as annotations.
+"""file_search and web_search results as the model reads them, and its citations.
 
-Each result is shown to the model with a marker such as ``<|file-abc123|>`` and
-the instruction to write that marker after a sentence that uses it. The model's
-text is then filtered: markers are removed (with the spaces just before them)
-and each one becomes a ``file_citation`` annotation at that position of the
-cleaned text. The filter works on streamed deltas: text that could be the start
-of a marker is held back until it is clearly one or clearly not.
+Each result is shown to the model with a marker such as ``<|file-abc123|>``
+(``<|url-3|>`` for a web page) and the instruction to write that marker after
+a sentence that uses it. The model's text is then filtered: markers are
+removed (with the spaces just before them) and each one becomes a
+``file_citation`` annotation at that position of the cleaned text, or a
+``url_citation`` spanning the sentence it ends. The filter works on streamed
+deltas: text that could be the start of a marker is held back until it is
+clearly one or clearly not.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from corral.apis.vector_io.settings import PromptTemplates
 from corral.providers.vector_stores.chunking import count_tokens
 
 _FILE_ID = re.compile(r"^file-[A-Za-z0-9_\-]{1,120}$")
+_URL_ID = re.compile(r"^url-[0-9]{1,6}$")
 _MAX_MARKER = 140
 
 
@@ -94,12 +97,17 @@ def _result_block(index: int, hit: dict[str, Any], prompts: PromptTemplates) -> 
 class CitationFilter:
     """Removes citation markers from streamed text and records them as annotations."""
 
-    def __init__(self, files: dict[str, str]) -> None:
+    def __init__(
+        self, files: dict[str, str], urls: dict[str, tuple[str, str]] | None = None
+    ) -> None:
         #: file id → filename, for the files the model was shown.
         self.files = files
+        #: ``url-N`` → (url, title), for the web pages the model was shown.
+        self.urls = urls if urls is not None else {}
         self.annotations: list[dict[str, Any]] = []
         self._length = 0
         self._pending = ""
+        self._sent: list[str] = []  # the cleaned text so far (url citations span a sentence)
 
     def feed(self, delta: str) -> str:
         """The part of the text so far that can be sent now."""
@@ -123,14 +131,15 @@ class CitationFilter:
                 self._pending = buf[len(head) :]
                 break
             inner = buf[start + 2 : end]
-            if _FILE_ID.match(inner):
+            if _FILE_ID.match(inner) or _URL_ID.match(inner):
                 out.append(buf[:start].rstrip(" "))
-                self._cite(inner, self._length + sum(len(p) for p in out))
+                self._cite(inner, self._length + sum(len(p) for p in out), out)
             else:
                 out.append(buf[: end + 2])
             buf = buf[end + 2 :]
         text = "".join(out)
         self._length += len(text)
+        self._sent.append(text)
         return text
 
     def flush(self) -> str:
@@ -139,7 +148,22 @@ class CitationFilter:
         self._length += len(rest)
         return rest
 
-    def _cite(self, file_id: str, index: int) -> None:
+    def _cite(self, file_id: str, index: int, out: list[str]) -> None:
+        if file_id in self.urls:
+            url, title = self.urls[file_id]
+            text = "".join(self._sent) + "".join(out)
+            stop, line = text.rfind(". ", 0, index), text.rfind("\n", 0, index)
+            start = max(stop + 2 if stop >= 0 else 0, line + 1)
+            self.annotations.append(
+                {
+                    "type": "url_citation",
+                    "url": url,
+                    "title": title,
+                    "start_index": min(start, index),
+                    "end_index": index,
+                }
+            )
+            return
         if file_id not in self.files:
             return  # a marker for a file the model never saw: dropped, not cited
         self.annotations.append(

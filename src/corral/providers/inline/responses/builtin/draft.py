@@ -84,7 +84,9 @@ def render_tool(tool: Any) -> dict[str, Any]:
             },
         }
     rendered: dict[str, Any] = tool.model_dump(mode="json", exclude_none=True)
-    rendered.pop("authorization", None)  # a credential is never echoed back
+    rendered.pop("authorization", None)  # a credential is never echoed back (nor stored)
+    if rendered.get("headers"):  # header values may be credentials too: names only
+        rendered["headers"] = dict.fromkeys(rendered["headers"], "<redacted>")
     return rendered
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from corral.apis.context import RequestContext
@@ -26,8 +26,13 @@ from corral.providers.inline.responses.builtin import events as ev
 from corral.providers.inline.responses.builtin.citations import CitationFilter
 from corral.providers.inline.responses.builtin.draft import ResponseDraft, new_id
 from corral.providers.inline.responses.builtin.events import Event
+from corral.providers.inline.responses.builtin.messages import FILE_SEARCH_FUNCTION
 from corral.providers.inline.responses.builtin.tools import FileSearchRunner, ToolSet
-from corral.providers.inline.responses.builtin.turn import Turn
+from corral.providers.inline.responses.builtin.turn import ToolCall, Turn
+from corral.providers.inline.responses.builtin.web_search import (
+    WEB_SEARCH_FUNCTION,
+    WebSearchRunner,
+)
 
 log = logging.getLogger("corral.responses")
 
@@ -89,8 +94,14 @@ class LoopSetup:
     max_iters: int
     ctx: RequestContext
     file_search: FileSearchRunner | None = None
+    web_search: WebSearchRunner | None = None
     known_files: dict[str, str] | None = None
     guardrails: Guardrails | None = None
+    #: The earlier items (an earlier ``mcp_list_tools`` is reused from them).
+    context: list[dict[str, Any]] = field(default_factory=list)
+    #: ``mcp_approval_response`` items of the input, and the requests they answer.
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+    approval_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class AgentLoop:
@@ -106,6 +117,8 @@ class AgentLoop:
         self.inference = inference
         self.cancelled = cancelled
         self.tool_calls_made = 0
+        #: Set when a call waits for the client's approval: the response ends after the turn.
+        self.awaiting_approval = False
 
     async def events(self) -> AsyncGenerator[Event, None]:
         """The output events; the draft's status is final when this ends."""
@@ -116,6 +129,8 @@ class AgentLoop:
                 for event in self._refuse(refusal):
                     yield event
                 return
+        async for event in self._mcp_start():
+            yield event
         for _ in range(s.max_iters):
             if self.cancelled is not None and await self.cancelled():
                 s.draft.finish("cancelled")
@@ -127,6 +142,21 @@ class AgentLoop:
             if s.draft.status != "in_progress":
                 return
         s.draft.finish("incomplete", reason="max_infer_iters")
+
+    async def _mcp_start(self) -> AsyncGenerator[Event, None]:
+        """List the MCP servers, offer their tools, and run the calls the client approved."""
+        s = self.s
+        mcp = s.tools.mcp
+        if mcp is None:
+            return
+        taken = {t["function"]["name"] for t in s.tools.chat_tools}
+        async for event in mcp.list_all(s.draft, s.context, taken):
+            yield event
+        s.tools.add_mcp_functions()
+        async for event in mcp.answer_approvals(
+            s.approvals, s.approval_requests, s.draft, s.messages
+        ):
+            yield event
 
     async def _iteration(self) -> AsyncGenerator[Event, None]:
         """One model call, then the server-side tools it asked for.
@@ -153,6 +183,9 @@ class AgentLoop:
             for call in server_calls:
                 async for event in self._run_server_tool(call):
                     yield event
+        if self.awaiting_approval:  # the client answers with previous_response_id
+            s.draft.finish("completed")
+            return
         if not server_calls or len(server_calls) < len(turn.tool_calls):
             # an answer, or function calls the client has to answer
             s.draft.finish("completed")
@@ -170,7 +203,9 @@ class AgentLoop:
         files = dict(s.known_files or {})
         if s.file_search is not None:
             files.update(s.file_search.files)
-        citations = CitationFilter(files) if files or s.file_search is not None else None
+        urls = s.web_search.urls if s.web_search is not None else None
+        wanted = files or s.file_search is not None or urls is not None
+        citations = CitationFilter(files, urls) if wanted else None
         judge = s.guardrails.judge if s.guardrails is not None else None
         return Turn(s.draft, s.tools.server_names, citations, judge)
 
@@ -190,10 +225,24 @@ class AgentLoop:
                 body["tool_choice"] = s.tools.tool_choice
         return body
 
-    async def _run_server_tool(self, call: Any) -> AsyncGenerator[Event, None]:
+    async def _run_server_tool(self, call: ToolCall) -> AsyncGenerator[Event, None]:
         s = self.s
+        mcp = s.tools.mcp
+        if mcp is not None and call.name in mcp.bindings:
+            if mcp.bindings[call.name].needs_approval:
+                self.awaiting_approval = True
+                for event in mcp.approval_request(call, s.draft):
+                    yield event
+                return
+            self.tool_calls_made += 1
+            async for event in mcp.run(call, s.draft, s.messages):
+                yield event
+            return
         self.tool_calls_made += 1
-        if s.file_search is not None:
+        if s.web_search is not None and call.name == WEB_SEARCH_FUNCTION:
+            async for event in s.web_search.run(call, s.draft, s.messages):
+                yield event
+        elif s.file_search is not None and call.name == FILE_SEARCH_FUNCTION:
             async for event in s.file_search.run(call, s.draft, s.messages):
                 yield event
         else:  # only server tools are routed here; keep the conversation consistent

@@ -10,6 +10,8 @@ Responses API is translated, not re-implemented per provider:
   ``tool_calls``, each ``function_call_output`` a ``tool`` message;
 - a ``file_search_call`` becomes the call the model made and the results it
   read, so a follow-up turn sees the same thing the model saw;
+- an ``mcp_call`` becomes the call and its output (or error); listings and
+  approval requests/answers are records for the client, not replayed;
 - reasoning items are kept in the record but not replayed (chat APIs take none).
 
 Files given as ``input_file`` parts have already been replaced by their text
@@ -18,6 +20,7 @@ Files given as ``input_file`` parts have already been replaced by their text
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -61,7 +64,24 @@ def chat_messages(
                 else "(no results)"
             )
             out.append({"role": "tool", "tool_call_id": item["id"], "content": content})
+        elif kind == "web_search_call":
+            action = item.get("action") or {}
+            query = str(action.get("query") or "")
+            _add_call(out, item["id"], "web_search", orjson.dumps({"query": query}).decode())
+            urls = [s.get("url") for s in action.get("sources") or () if isinstance(s, dict)]
+            content = "web_search found: " + (", ".join(u for u in urls if u) or "nothing")
+            out.append({"role": "tool", "tool_call_id": item["id"], "content": content})
+        elif kind == "mcp_call":
+            _add_call(out, item["id"], chat_function_name(item["name"]), item.get("arguments", ""))
+            error = item.get("error")
+            content = f"Error: {error}" if error else _text(item.get("output") or "")
+            out.append({"role": "tool", "tool_call_id": item["id"], "content": content})
     return out
+
+
+def chat_function_name(name: str) -> str:
+    """An MCP tool name as a chat function name (``[A-Za-z0-9_-]``, at most 64)."""
+    return re.sub(r"[^A-Za-z0-9_\-]", "_", name)[:64] or "tool"
 
 
 def _add_call(out: list[dict[str, Any]], call_id: str, name: str, arguments: str) -> None:

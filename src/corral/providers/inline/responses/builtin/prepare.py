@@ -26,6 +26,7 @@ from corral.errors import InvalidParameter, NotFound, ServiceUnavailable
 from corral.providers.inline.responses.builtin.draft import ResponseDraft
 from corral.providers.inline.responses.builtin.files import inline_files, needs_files
 from corral.providers.inline.responses.builtin.loop import Guardrails, LoopSetup
+from corral.providers.inline.responses.builtin.mcp import McpTools, approval_answers
 from corral.providers.inline.responses.builtin.messages import chat_messages
 from corral.providers.inline.responses.builtin.store import ResponsesStore
 from corral.providers.inline.responses.builtin.tools import (
@@ -33,6 +34,7 @@ from corral.providers.inline.responses.builtin.tools import (
     build_tools,
     known_files,
 )
+from corral.providers.inline.responses.builtin.web_search import WebSearchRunner
 
 LOGPROBS_INCLUDE = "message.output_text.logprobs"
 
@@ -48,6 +50,8 @@ class Services:
     vector_io: Any = None
     safety: Any = None
     files: Any = None
+    connectors: Any = None
+    tool_runtime: Any = None
     #: The run config's ``vector_stores`` tuning (file_search prompts and context budget).
     vector_settings: VectorStoreSettings = field(default_factory=VectorStoreSettings)
 
@@ -215,11 +219,22 @@ async def prepare(
     if tools.file_search is not None:
         runner = FileSearchRunner(s.vector_io, tools.file_search, ctx, s.vector_settings)
         await runner.check_stores()
+    web_search = None
+    if tools.web_search_index is not None:
+        where = f"tools[{tools.web_search_index}]"
+        web_search = WebSearchRunner.prepare(s.tool_runtime, ctx, where)
+    if tools.mcp_specs:
+        tools.mcp = McpTools.prepare(tools.mcp_specs, s.connectors, ctx)
     guardrails = _guardrails(request, s, ctx)
     system, prompt = await _system_text(request, s, ctx)
     context = await _context(request, s, ctx)
     items = input_items(request)
     model_items = _resolve_references(items, context)
+    approvals, approval_requests = approval_answers(model_items, context)
+    if approvals and tools.mcp is None:
+        raise InvalidParameter(
+            "tools", "an mcp_approval_response needs the mcp tool of its server in tools"
+        )
     if needs_files(model_items):
         model_items = await inline_files(model_items, s.files, ctx)
     draft = ResponseDraft(request, model, request.instructions, prompt)
@@ -233,7 +248,11 @@ async def prepare(
         max_iters=request.max_infer_iters or max_iters,
         ctx=ctx,
         file_search=runner,
+        web_search=web_search,
         known_files=known_files(context),
         guardrails=guardrails,
+        context=context,
+        approvals=approvals,
+        approval_requests=approval_requests,
     )
     return Prepared(setup, items, context)

@@ -4,8 +4,9 @@ Client functions are offered as they are; the response ends with their
 ``function_call`` items. ``file_search`` is offered to the model as a function
 of the same name and run here against corral's vector stores (with the
 caller's identity, so access_policy applies), results fed back to the model.
-Tool types this server does not run (``mcp``, ``web_search``) are refused with
-a 400 naming the tool, before anything runs.
+``mcp`` tools are collected here and run by `McpTools` (``mcp.py``). Tool
+types this server does not run are refused with a 400 naming the tool, before
+anything runs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -25,6 +26,9 @@ from corral.apis.responses.models import (
     FunctionChoice,
     FunctionTool,
     HostedToolChoice,
+    McpChoice,
+    McpTool,
+    WebSearchTool,
 )
 from corral.apis.vector_io.models import RankingOptions, SearchRequest
 from corral.apis.vector_io.settings import VectorStoreSettings
@@ -39,6 +43,23 @@ from corral.providers.inline.responses.builtin.messages import (
     function_tool,
 )
 from corral.providers.inline.responses.builtin.turn import ToolCall
+from corral.providers.inline.responses.builtin.web_search import (
+    WEB_SEARCH_FUNCTION,
+    WEB_SEARCH_TOOL,
+)
+
+if TYPE_CHECKING:
+    from corral.providers.inline.responses.builtin.mcp import McpTools
+
+
+WEB_SEARCH_TYPES = frozenset(
+    {
+        "web_search",
+        "web_search_preview",
+        "web_search_preview_2025_03_11",
+        "web_search_2025_08_26",
+    }
+)
 
 
 @dataclass
@@ -48,11 +69,34 @@ class ToolSet:
     chat_tools: list[dict[str, Any]] = field(default_factory=list)
     tool_choice: Any = None
     file_search: FileSearchTool | None = None
+    #: Position of the request's web_search tool in ``tools`` (None: no web_search).
+    web_search_index: int | None = None
+    #: The request's ``mcp`` tools, by position in ``tools``.
+    mcp_specs: list[tuple[int, McpTool]] = field(default_factory=list)
+    #: Set by `prepare` when there are mcp tools; its functions join once listed.
+    mcp: McpTools | None = None
+    #: A ``tool_choice`` naming an MCP server (resolved once its tools are listed).
+    mcp_choice: McpChoice | None = None
 
     @property
     def server_names(self) -> frozenset[str]:
         """Function names the server runs itself."""
-        return frozenset({FILE_SEARCH_FUNCTION}) if self.file_search else frozenset()
+        names = {FILE_SEARCH_FUNCTION} if self.file_search else set()
+        if self.web_search_index is not None:
+            names.add(WEB_SEARCH_FUNCTION)
+        if self.mcp is not None:
+            names.update(self.mcp.bindings)
+        return frozenset(names)
+
+    def add_mcp_functions(self) -> None:
+        """Offer the listed MCP tools to the model (and apply an MCP ``tool_choice``)."""
+        if self.mcp is None:
+            return
+        self.chat_tools += self.mcp.chat_tools()
+        if self.mcp_choice is not None:
+            name = self.mcp.chat_name(self.mcp_choice.server_label, self.mcp_choice.name)
+            if name is not None:
+                self.tool_choice = {"type": "function", "function": {"name": name}}
 
     def client_only(self) -> list[dict[str, Any]]:
         """The tools left once server-side tools may no longer be called."""
@@ -65,7 +109,7 @@ def build_tools(request: CreateResponseRequest) -> ToolSet:
     names: set[str] = set()
     for index, tool in enumerate(request.tools or ()):
         if isinstance(tool, FunctionTool):
-            if tool.name in names or tool.name == FILE_SEARCH_FUNCTION:
+            if tool.name in names or tool.name in (FILE_SEARCH_FUNCTION, WEB_SEARCH_FUNCTION):
                 raise InvalidParameter(f"tools[{index}].name", f"{tool.name!r} is used twice")
             names.add(tool.name)
             tools.chat_tools.append(
@@ -76,11 +120,18 @@ def build_tools(request: CreateResponseRequest) -> ToolSet:
                 raise InvalidParameter(f"tools[{index}]", "only one file_search tool is allowed")
             tools.file_search = tool
             tools.chat_tools.append(FILE_SEARCH_TOOL)
+        elif isinstance(tool, WebSearchTool):
+            if tools.web_search_index is not None:
+                raise InvalidParameter(f"tools[{index}]", "only one web_search tool is allowed")
+            tools.web_search_index = index
+            tools.chat_tools.append(WEB_SEARCH_TOOL)
+        elif isinstance(tool, McpTool):
+            tools.mcp_specs.append((index, tool))
         else:
             raise InvalidParameter(
                 f"tools[{index}].type",
                 f"tool type {tool.type!r} is not available on this server; it serves "
-                "'function' and 'file_search' tools",
+                "'function', 'file_search', 'web_search' and 'mcp' tools",
             )
     tools.tool_choice = _tool_choice(request, tools)
     return tools
@@ -95,9 +146,18 @@ def _tool_choice(request: CreateResponseRequest, tools: ToolSet) -> Any:
             raise InvalidParameter("tool_choice.name", f"no function tool is named {choice.name!r}")
         return {"type": "function", "function": {"name": choice.name}}
     if isinstance(choice, HostedToolChoice):
-        if choice.type != "file_search" or tools.file_search is None:
-            raise InvalidParameter("tool_choice.type", f"no {choice.type} tool is configured")
-        return {"type": "function", "function": {"name": FILE_SEARCH_FUNCTION}}
+        if choice.type == "file_search" and tools.file_search is not None:
+            return {"type": "function", "function": {"name": FILE_SEARCH_FUNCTION}}
+        if choice.type != "file_search" and tools.web_search_index is not None:
+            return {"type": "function", "function": {"name": WEB_SEARCH_FUNCTION}}
+        raise InvalidParameter("tool_choice.type", f"no {choice.type} tool is configured")
+    if isinstance(choice, McpChoice):
+        if not any(spec.server_label == choice.server_label for _, spec in tools.mcp_specs):
+            raise InvalidParameter(
+                "tool_choice.server_label", f"no mcp tool has server_label {choice.server_label!r}"
+            )
+        tools.mcp_choice = choice
+        return None
     if isinstance(choice, AllowedTools):
         allowed = {t.get("name") or t.get("type") for t in choice.tools}
         tools.chat_tools = [
@@ -105,6 +165,7 @@ def _tool_choice(request: CreateResponseRequest, tools: ToolSet) -> Any:
             for t in tools.chat_tools
             if t["function"]["name"] in allowed
             or (t["function"]["name"] == FILE_SEARCH_FUNCTION and "file_search" in allowed)
+            or (t["function"]["name"] == WEB_SEARCH_FUNCTION and allowed & WEB_SEARCH_TYPES)
         ]
         return choice.mode
     raise InvalidParameter("tool_choice", f"tool_choice type {choice.type!r} is not available")

@@ -1,0 +1,1 @@
+"""The OpenAI Batches API: wire types and the provider Protocol."""

@@ -1,0 +1,1 @@
+"""Datasets and DatasetIO (Llama Stack): registered datasets and reading/appending their rows."""

@@ -1,0 +1,1 @@
+"""Scoring and scoring functions (Llama Stack): score rows of answers against expected ones."""

@@ -1,0 +1,1 @@
+"""The tool_runtime API: server-side tools served by providers (web search)."""

@@ -1,0 +1,1 @@
+"""Remote tool_runtime providers: web search APIs (Tavily, Brave, Bing)."""
