@@ -26,7 +26,8 @@ def test_models_list_shape_and_lookup(client: openai.OpenAI, server: RunningServ
         "model_type": "embedding",
         "provider_id": "fake",
         "provider_resource_id": "fake-embed",
-        "metadata": {"embedding_dimension": 8},
+        "embedding_dimension": 8,  # spread out, as Llama Stack 0.7 answers
+        "metadata": {"embedding_dimension": 8},  # and whole, as corral answered before
     }
     assert client.models.retrieve("fake/fake-chat").id == "fake/fake-chat"
     missing = httpx.get(f"{server.base_url}/v1/models/fake/nope")

@@ -224,7 +224,9 @@ def test_base_model_serves_plain_completions(client: openai.OpenAI) -> None:
     ("extra", "param"),
     [
         ({"temperature": 5}, "temperature"),
-        ({"n": 2}, "n"),
+        ({"n": 9}, "n"),
+        ({"top_logprobs": 2}, "top_logprobs"),
+        ({"logprobs": True, "top_logprobs": 21}, "top_logprobs"),
         ({"max_tokens": 0}, "max_tokens"),
         ({"stop": 3}, "stop"),
         ({"tools": [{"type": "retrieval"}]}, "tools[0]"),

@@ -133,7 +133,7 @@ def test_registering_a_shield_that_cannot_work_is_a_400(
     assert httpx.get(f"{server.base_url}/v1/shields/broken").status_code == 404
 
 
-def test_a_config_shield_naming_an_unknown_model_stops_startup(tmp_path: Path) -> None:
+def test_a_guarding_config_shield_naming_an_unknown_model_stops_startup(tmp_path: Path) -> None:
     config = """version: 2
 providers:
   inference:
@@ -144,6 +144,8 @@ models:
 - {model_id: llama-guard3:8b, provider_id: guard}
 shields:
 - {shield_id: llama-guard3:1b}
+safety:
+  input_shields: [llama-guard3:1b]
 """
     with pytest.raises(RuntimeError) as caught, run_server(config, tmp_path):
         pass

@@ -85,8 +85,14 @@ def test_users_see_only_their_own_files_and_stores(server: RunningServer) -> Non
     own = bob.vector_stores.create(name="bob-kb")
     with pytest.raises(openai.NotFoundError):
         bob.vector_stores.files.create(vector_store_id=own.id, file_id=secret)
-    with pytest.raises(openai.NotFoundError):
-        bob.vector_stores.create(name="sneaky", file_ids=[secret])
+    # Among a new store's file_ids a file Bob cannot see is a failed file (as Llama Stack
+    # answers), never indexed: its last_error says only that it was not found.
+    sneaky = bob.vector_stores.create(name="sneaky", file_ids=[secret])
+    assert sneaky.file_counts.failed == 1 and sneaky.file_counts.completed == 0
+    [failed] = bob.vector_stores.files.list(vector_store_id=sneaky.id).data
+    assert failed.status == "failed" and failed.last_error is not None
+    assert "not found" in failed.last_error.message
+    assert bob.vector_stores.search(vector_store_id=sneaky.id, query="launch code").data == []
 
     # Alice's things are intact.
     assert alice.files.content(secret).read().startswith(b"The launch code")

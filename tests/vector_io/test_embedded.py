@@ -83,7 +83,5 @@ def test_the_starter_distribution_serves_files_and_vector_stores_on_minilm() -> 
     defaults = loaded.run.vector_stores
     assert not isinstance(defaults, list)
     assert defaults.default_provider_id == "sqlite-vec"
-    assert defaults.default_embedding_model == {
-        "provider_id": "sentence-transformers",
-        "model_id": "all-MiniLM-L6-v2",
-    }
+    assert defaults.default_embedding_model is not None
+    assert defaults.default_embedding_model.qualified() == "sentence-transformers/all-MiniLM-L6-v2"

@@ -176,13 +176,27 @@ def test_store_creation_validates_the_embedding_model(client: openai.OpenAI) -> 
     with pytest.raises(openai.BadRequestError) as provider:
         client.vector_stores.create(name="bad", extra_body={"provider_id": "nope"})
     assert provider.value.body["param"] == "provider_id"  # type: ignore[index]
-    with pytest.raises(openai.NotFoundError):
-        client.vector_stores.create(
-            name="bad",
-            file_ids=["file-does-not-exist"],
-            extra_body={"embedding_model": "bow-embed"},
-        )
     assert "bad" not in [s.name for s in client.vector_stores.list(limit=100)]
+
+
+def test_unknown_file_ids_at_creation_become_failed_files(client: openai.OpenAI) -> None:
+    good = client.files.create(file=("ok.txt", b"Corral ships stores."), purpose="assistants")
+    store = client.vector_stores.create(
+        name="mixed",
+        file_ids=["file-does-not-exist", good.id],
+        extra_body={"embedding_model": "bow-embed"},
+    )
+    files = {f.id: f for f in client.vector_stores.files.list(vector_store_id=store.id).data}
+    missing = files["file-does-not-exist"]
+    assert missing.status == "failed" and missing.last_error is not None
+    assert missing.last_error.code == "invalid_file"
+    assert "not found" in missing.last_error.message
+    batch = client.vector_stores.file_batches.create(
+        vector_store_id=store.id, file_ids=["file-also-missing"]
+    )
+    assert batch.file_counts.failed == 1 and batch.status == "failed"
+    with pytest.raises(openai.NotFoundError):  # alone, an unknown file is still a 404
+        client.vector_stores.files.create(vector_store_id=store.id, file_id="file-nope")
 
 
 def test_an_embedding_failure_marks_the_file_failed_with_the_reason(client: openai.OpenAI) -> None:

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from corral.apis.context import QuotaClient, User
 from corral.apis.resources import Owner
 from corral.apis.storage import KVStore, SqlStore
+from corral.apis.vector_io.settings import VectorStoreSettings
 
 
 class Api(StrEnum):
@@ -42,6 +43,7 @@ class Api(StrEnum):
     eval = "eval"
     connectors = "connectors"
     tool_runtime = "tool_runtime"
+    file_processors = "file_processors"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -56,7 +58,7 @@ ROUTING_TABLES: Mapping[str, Api] = {
 }
 
 #: APIs with exactly one provider, which is also their router (nothing to route on).
-SINGLE_PROVIDER_APIS = frozenset({Api.files, Api.responses, Api.batches})
+SINGLE_PROVIDER_APIS = frozenset({Api.files, Api.responses, Api.batches, Api.file_processors})
 
 #: APIs served by corral itself, without a provider (their stores come from ``storage``).
 BUILTIN_APIS = frozenset({Api.conversations, Api.prompts, Api.connectors})
@@ -240,6 +242,8 @@ class ProviderDeps:
     #: The server's quota (None when ``server.quota`` is not configured), for background
     #: work that runs on a client's behalf (batch lines).
     quota: QuotaGate | None = None
+    #: The run config's ``vector_stores`` tuning (chunking, retrieval, file_search prompts).
+    vector_stores: VectorStoreSettings = field(default_factory=VectorStoreSettings)
 
 
 ProviderFactory = Callable[[Any, ProviderDeps], Awaitable[object]]

@@ -5,6 +5,26 @@ from __future__ import annotations
 import logging
 import sys
 
+from corral.config.run import LoggingConfig
+
+#: Llama Stack's logging categories → the corral loggers they set (``all``: every one).
+CATEGORY_LOGGERS: dict[str, tuple[str, ...]] = {
+    "all": ("corral",),
+    "core": ("corral.stack", "corral.resolver", "corral.registry", "corral.resources"),
+    "server": ("corral.server", "corral.auth", "corral.access", "corral.route_policy"),
+    "router": ("corral.guard",),
+    "inference": ("corral.inference", "corral.upstream", "corral.llama_cpp", "corral.embedded"),
+    "agents": ("corral.responses",),
+    "openai_responses": ("corral.responses",),
+    "openai_conversations": ("corral.conversations",),
+    "safety": ("corral.shields", "corral.guard"),
+    "models": ("corral.models",),
+    "files": ("corral.files",),
+    "file_processors": ("corral.file_processors",),
+    "vector_io": ("corral.vector_io", "corral.vector_stores"),
+    "providers": ("corral.providers",),
+}
+
 
 def setup_logging(level: str = "info") -> None:
     """Plain, timestamped logs on stderr."""
@@ -16,3 +36,13 @@ def setup_logging(level: str = "info") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+
+
+def apply_category_levels(config: LoggingConfig | None) -> None:
+    """Set the levels of the run config's ``logging.category_levels`` (``all`` first)."""
+    if config is None:
+        return
+    levels = sorted(config.category_levels.items(), key=lambda kv: kv[0] != "all")
+    for category, level in levels:
+        for name in CATEGORY_LOGGERS.get(category, (f"corral.{category}",)):
+            logging.getLogger(name).setLevel(level.upper())

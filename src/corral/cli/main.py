@@ -12,7 +12,7 @@ import click
 import yaml
 
 from corral.apis.spec import ROUTING_TABLES, Api
-from corral.cli.logs import setup_logging
+from corral.cli.logs import apply_category_levels, setup_logging
 from corral.config.issues import ConfigError
 from corral.config.loader import LoadedConfig, load_config
 from corral.config.redact import redacted
@@ -88,9 +88,8 @@ def run(
     """Serve CONFIG (a run-config file or a distribution name such as `starter`)."""
     setup_logging(log_level)
     loaded = _load(config, env_pairs)
-    for warning in loaded.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    app = _startable(loaded)
+    apply_category_levels(loaded.run.logging)
+    app = _startable(loaded)  # the stack logs the config's warnings once, as it starts
     from corral.server.serve import serve
 
     server = loaded.run.server

@@ -29,12 +29,14 @@ from corral.apis.spec import (
 )
 from corral.config.connectors import connector_issues
 from corral.config.envsubst import substitute_env
+from corral.config.external import with_external_providers
 from corral.config.issues import ConfigError, ConfigIssue
 from corral.config.legacy import legacy_issues
 from corral.config.pydantic_issues import issues_from_validation
 from corral.config.run import ProviderEntry, RunConfig
-from corral.config.safety import safety_issues
+from corral.config.safety import safety_issues, safety_warnings
 from corral.config.storage import KVReference
+from corral.config.unserved import IgnoredProvider, llama_stack_provider_types
 from corral.config.wiring import api_order, provider_reference_issues, single_provider_issues
 from corral.config.yaml_source import SourcedData, parse_yaml
 
@@ -104,9 +106,13 @@ def load_sourced(
         raise ConfigError(source, early + late).with_lines(lines) from None
     if early:
         raise ConfigError(source, early).with_lines(lines)
-    warnings: list[str] = []
+    warnings: list[str] = _section_warnings(run, data)
     issues: list[ConfigIssue] = []
-    providers = _validate_providers(run, registry, issues, warnings)
+    ignored: list[IgnoredProvider] = []
+    registry = with_external_providers(run, registry, issues)
+    providers = _validate_providers(run, registry, issues, warnings, ignored)
+    providers = _without_orphans(providers, ignored, warnings)
+    run = _without_ignored(run, ignored, warnings)
     order = api_order(providers, issues)
     issues += single_provider_issues(providers) + provider_reference_issues(run, providers)
     _check_apis(run, registry, issues, warnings)
@@ -126,6 +132,7 @@ def load_sourced(
             "identities every caller is anonymous and the policy cannot apply"
         )
     issues += server_section_issues(run) + safety_issues(run) + connector_issues(run.connectors)
+    warnings += safety_warnings(run)
     if issues:
         raise ConfigError(source, issues).with_lines(lines)
     return LoadedConfig(run, providers, source, warnings, lines, order)
@@ -158,8 +165,10 @@ def _validate_providers(
     registry: ProviderCatalogue,
     issues: list[ConfigIssue],
     warnings: list[str],
+    ignored: list[IgnoredProvider],
 ) -> list[ProviderInstanceConfig]:
     out: list[ProviderInstanceConfig] = []
+    llama_stack = llama_stack_provider_types()
     for api_name, entries in run.providers.items():
         if api_name in API_ALIASES:
             warnings.append(
@@ -199,10 +208,149 @@ def _validate_providers(
                     )
                 )
             seen.add(entry.provider_id)
+            if _unserved_type(api, entry, registry, llama_stack):
+                skipped = IgnoredProvider(api_name, index, entry.provider_id, entry.provider_type)
+                ignored.append(skipped)
+                warnings.append(skipped.warning())
+                continue
             found = _instance(api, entry, index, registry, issues, api_name)
             if found is not None:
                 out.append(found)
     return out
+
+
+def _unserved_type(
+    api: Api,
+    entry: ProviderEntry,
+    registry: ProviderCatalogue,
+    llama_stack: Mapping[str, frozenset[str]],
+) -> bool:
+    """True for a Llama Stack provider type that no installed corral provider serves."""
+    provider_type = PROVIDER_TYPE_ALIASES.get((api, entry.provider_type), entry.provider_type)
+    if entry.module is not None or registry.get(api, provider_type) is not None:
+        return False
+    return entry.provider_type in llama_stack.get(str(api), frozenset())
+
+
+def _without_orphans(
+    providers: list[ProviderInstanceConfig],
+    ignored: list[IgnoredProvider],
+    warnings: list[str],
+) -> list[ProviderInstanceConfig]:
+    """Also ignore providers that need an API whose providers were all ignored.
+
+    A Llama Stack layout whose only inference provider corral lacks (nvidia, oci,
+    watsonx) still starts: its vector_io, safety and responses providers, which
+    cannot work without inference, are ignored with a warning instead of refused.
+    """
+    lost = {API_ALIASES.get(i.api, i.api) for i in ignored}
+    while True:
+        served = {str(p.api) for p in providers}
+        orphans = {
+            id(p): (p, dep)
+            for p in providers
+            for dep in p.provider.spec.api_dependencies
+            if str(dep) not in served and str(dep) in lost
+        }
+        if not orphans:
+            return providers
+        for inst, dep in orphans.values():
+            skipped = IgnoredProvider(
+                str(inst.api), inst.index, inst.entry.provider_id, inst.entry.provider_type, dep
+            )
+            ignored.append(skipped)
+            warnings.append(skipped.warning())
+            lost.add(str(inst.api))
+        providers = [p for p in providers if id(p) not in orphans]
+
+
+def _without_ignored(
+    run: RunConfig, ignored: list[IgnoredProvider], warnings: list[str]
+) -> RunConfig:
+    """`run` without the ignored provider entries and the resources that name them."""
+    if not ignored:
+        return run
+    gone = {(API_ALIASES.get(i.api, i.api), i.provider_id) for i in ignored}
+    providers = {
+        api: [e for e in entries if (API_ALIASES.get(api, api), e.provider_id) not in gone]
+        for api, entries in run.providers.items()
+    }
+
+    def keep(kind: str, api: str, items: list[Any], where: str) -> list[Any]:
+        out = []
+        for index, item in enumerate(items):
+            if (api, item.provider_id) in gone and not item.is_disabled():
+                name = getattr(item, f"{kind}_id")
+                warnings.append(
+                    f"{where}[{index}] ({name}): its provider {item.provider_id!r} is ignored, "
+                    f"so the {kind.replace('_', ' ')} is not served"
+                )
+            else:
+                out.append(item)
+        return out
+
+    res = run.registered_resources
+    update: dict[str, Any] = {
+        "providers": providers,
+        "models": keep("model", "inference", run.models, "models"),
+        "shields": keep("shield", "safety", run.shields, "shields"),
+        "registered_resources": res.model_copy(
+            update={
+                "models": keep("model", "inference", res.models, "registered_resources.models"),
+                "shields": keep("shield", "safety", res.shields, "registered_resources.shields"),
+                "vector_stores": keep(
+                    "vector_store",
+                    "vector_io",
+                    res.vector_stores,
+                    "registered_resources.vector_stores",
+                ),
+                "vector_dbs": keep(
+                    "vector_store", "vector_io", res.vector_dbs, "registered_resources.vector_dbs"
+                ),
+            }
+        ),
+    }
+    defaults = run.vector_stores
+    if isinstance(defaults, list):
+        update["vector_stores"] = keep("vector_store", "vector_io", defaults, "vector_stores")
+    elif ("vector_io", defaults.default_provider_id) in gone:
+        warnings.append(
+            f"vector_stores.default_provider_id: {defaults.default_provider_id!r} is ignored, so "
+            "new vector stores go to the only vector_io provider (or must name one)"
+        )
+        update["vector_stores"] = defaults.model_copy(update={"default_provider_id": None})
+    return run.model_copy(update=update)
+
+
+def _section_warnings(run: RunConfig, data: dict[str, Any]) -> list[str]:
+    """Llama Stack keys that load but do not do all they do there."""
+    out = []
+    resources = data.get("registered_resources")
+    if isinstance(resources, dict) and "vector_dbs" in resources:
+        out.append(
+            "registered_resources.vector_dbs is the older name of registered_resources."
+            "vector_stores; it is read as that (`corral config migrate` rewrites it)"
+        )
+    defaults = run.vector_stores
+    if not isinstance(defaults, list) and defaults.rewrite_query_params is not None:
+        out.append(
+            "vector_stores.rewrite_query_params is ignored: corral does not rewrite search "
+            "queries (searches use the query as sent)"
+        )
+    if run.external_apis_dir:
+        out.append(external_apis_warning(run.external_apis_dir))
+    return out
+
+
+def external_apis_warning(folder: str) -> str:
+    """The warning for Llama Stack's external APIs folder, naming the APIs found in it."""
+    path = FsPath(folder).expanduser()
+    names = sorted(p.stem for p in path.glob("*.yaml")) if path.is_dir() else []
+    found = f"the APIs {', '.join(names)} are" if names else "no API is"
+    return (
+        f"external_apis_dir {folder!r}: corral serves only its own APIs, so {found} not "
+        "served (an external API needs Llama Stack's server to host it)"
+    )
 
 
 def _instance(

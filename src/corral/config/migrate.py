@@ -41,6 +41,7 @@ def migrate(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     _migrate_provider_stores(out, changes)
     _drop_apis(out, changes)
     _rename_agents(out, changes)
+    _rename_vector_dbs(out, changes)
     server = out.get("server")
     if isinstance(server, dict):
         _migrate_auth(server, changes)
@@ -167,6 +168,29 @@ def _rename_agents(config: dict[str, Any], changes: list[str]) -> None:
     providers["responses"] = [*(providers.get("responses") or []), *(entries or [])]
     changes.append(
         "providers.agents → providers.responses (inline::meta-reference → inline::builtin)"
+    )
+
+
+_VECTOR_DB_FIELDS = {
+    "vector_db_id": "vector_store_id",
+    "provider_vector_db_id": "provider_vector_store_id",
+}
+
+
+def _rename_vector_dbs(config: dict[str, Any], changes: list[str]) -> None:
+    """``registered_resources.vector_dbs`` (Llama Stack before 0.3) is ``vector_stores``."""
+    resources = config.get("registered_resources")
+    if not isinstance(resources, dict) or "vector_dbs" not in resources:
+        return
+    entries = resources.pop("vector_dbs") or []
+    renamed = [
+        {_VECTOR_DB_FIELDS.get(k, k): v for k, v in e.items()} if isinstance(e, dict) else e
+        for e in entries
+    ]
+    resources["vector_stores"] = [*(resources.get("vector_stores") or []), *renamed]
+    changes.append(
+        "registered_resources.vector_dbs → registered_resources.vector_stores "
+        "(vector_db_id → vector_store_id)"
     )
 
 

@@ -81,8 +81,10 @@ class VectorStoreResource(ConfigModel):
     """Dimension of that model's vectors."""
     provider_id: str | None = None
     """The vector_io provider serving it."""
-    provider_vector_store_id: str | None = None
-    """The id inside the provider."""
+    provider_vector_store_id: str | None = Field(
+        None, validation_alias=AliasChoices("provider_vector_store_id", "provider_vector_db_id")
+    )
+    """The id inside the provider (`provider_vector_db_id` is accepted too)."""
     vector_store_name: str | None = None
     """Human-readable name."""
 
@@ -164,6 +166,8 @@ class RegisteredResources(ConfigModel):
     """Shields, as in the top-level `shields` list."""
     vector_stores: list[VectorStoreResource] = Field(default_factory=list)
     """Vector stores."""
+    vector_dbs: list[VectorStoreResource] = Field(default_factory=list)
+    """The older name of `vector_stores`, read as it (`corral config migrate` rewrites it)."""
     tool_groups: list[ToolGroupResource] = Field(default_factory=list)
     """Tool groups."""
     datasets: list[DatasetResource] = Field(default_factory=list)

@@ -29,6 +29,7 @@ from corral.config.safety import SafetyConfig
 from corral.config.server import ServerConfig
 from corral.config.storage import KVReference, SqlReference, StorageConfig
 from corral.config.tools import ToolsConfig
+from corral.config.vector_stores import VectorStoresDefaults
 
 
 class ProviderEntry(ConfigModel):
@@ -42,19 +43,36 @@ class ProviderEntry(ConfigModel):
     """`inline::<name>` or `remote::<name>`; `corral list-providers` shows the installed ones."""
     config: dict[str, Any] = Field(default_factory=dict)
     """The provider's own settings; see its page under docs/providers/."""
+    module: str | None = None
+    """An external provider's Python package (`name` or `name==version`): corral imports it and
+    uses the `SPEC` and `create` it exports (see docs/providers/external.md).
+    """
 
     def is_disabled(self) -> bool:
         """True when the provider id resolved to ``__disabled__``."""
         return self.provider_id == DISABLED
 
 
-class VectorStoresDefaults(ConfigModel):
-    """Newer releases' ``vector_stores:`` mapping of defaults."""
+class LoggingConfig(ConfigModel):
+    """``logging:``: log levels per category (Llama Stack's category names)."""
 
-    default_provider_id: str | None = None
-    """vector_io provider used when a request names none."""
-    default_embedding_model: dict[str, str] | None = None
-    """`{provider_id, model_id}` of the default embedding model."""
+    category_levels: dict[str, str] = Field(default_factory=dict)
+    """`{category: level}`, e.g. `{core: debug, inference: warning, all: info}`; see
+    docs/configuration.md for the loggers each category sets.
+    """
+
+    @field_validator("category_levels")
+    @classmethod
+    def _known_levels(cls, value: dict[str, str]) -> dict[str, str]:
+        for category, level in value.items():
+            if level.upper() not in LOG_LEVELS:
+                raise ValueError(
+                    f"{category}: unknown level {level!r}; use one of {', '.join(LOG_LEVELS)}"
+                )
+        return value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class RunConfig(ConfigModel):
@@ -104,9 +122,15 @@ class RunConfig(ConfigModel):
     container_image: str | None = None
     """Informational: the image this config was built for."""
     external_providers_dir: str | None = None
-    """Informational: Llama Stack's external providers folder (corral discovers plugins through the
-    `corral.providers` entry point group instead).
+    """Folder of external provider specs, `<remote|inline>/<api>/<name>.yaml`, as Llama Stack lays
+    it out (see docs/providers/external.md); next to the `corral.providers` entry points.
     """
+    external_apis_dir: str | None = None
+    """Llama Stack's folder of external API specs; corral cannot serve an API defined outside it,
+    so the APIs found there are named in a startup warning.
+    """
+    logging: LoggingConfig | None = None
+    """Log levels per category."""
 
     @field_validator("version")
     @classmethod
@@ -182,7 +206,14 @@ class RunConfig(ConfigModel):
     def all_vector_stores(self) -> list[VectorStoreResource]:
         """Top-level and registered_resources vector stores, without disabled ones."""
         top = self.vector_stores if isinstance(self.vector_stores, list) else []
-        return [v for v in top + self.registered_resources.vector_stores if not v.is_disabled()]
+        registered = self.registered_resources.vector_stores + self.registered_resources.vector_dbs
+        return [v for v in top + registered if not v.is_disabled()]
+
+    def vector_store_defaults(self) -> VectorStoresDefaults:
+        """The ``vector_stores:`` mapping, or its defaults when the section is a list."""
+        if isinstance(self.vector_stores, VectorStoresDefaults):
+            return self.vector_stores
+        return VectorStoresDefaults()
 
 
 def _disabled_entry(entry: dict[str, Any]) -> bool:

@@ -48,8 +48,9 @@ def safety_issues(run: RunConfig) -> list[ConfigIssue]:
     fix = f"define it under shields (defined: {', '.join(sorted(known)) or 'none'})"
     out = []
     named: list[tuple[tuple[str | int, ...], str]] = []
-    if run.safety.default_shield_id:
-        named.append((("safety", "default_shield_id"), run.safety.default_shield_id))
+    default = run.safety.default_shield_id
+    if default and default not in _switched_off(run):
+        named.append((("safety", "default_shield_id"), default))
     for key in ("input_shields", "output_shields"):
         named += [(("safety", key, i), s) for i, s in enumerate(getattr(run.safety, key))]
     for prefix, models in (
@@ -66,3 +67,20 @@ def safety_issues(run: RunConfig) -> list[ConfigIssue]:
         if shield_id not in known:
             out.append(ConfigIssue(path, f"shield {shield_id!r} is not defined", fix))
     return out
+
+
+def _switched_off(run: RunConfig) -> set[str]:
+    """Shields the config defines but switches off (``provider_id: ${env.X:+id}`` unset)."""
+    defined = run.shields + run.registered_resources.shields
+    return {s.shield_id for s in defined if s.is_disabled()}
+
+
+def safety_warnings(run: RunConfig) -> list[str]:
+    """The default moderation shield may be switched off (Llama Stack's starter does it)."""
+    default = run.safety.default_shield_id
+    if default and default in _switched_off(run):
+        return [
+            f"safety.default_shield_id: shield {default!r} is switched off in this config, so "
+            "POST /v1/moderations must name a model"
+        ]
+    return []

@@ -15,6 +15,8 @@ from pydantic import Field, model_validator
 
 from corral.config.base import ConfigModel
 
+SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
 
 class KVSqliteBackend(ConfigModel):
     """Key-value store in one SQLite file (WAL mode)."""
@@ -71,6 +73,12 @@ class KVPostgresBackend(ConfigModel):
     """Table holding every namespace's keys."""
     pool_size: int = Field(10, ge=1)
     """Maximum pooled connections."""
+    ssl_mode: SslMode | None = None
+    """TLS to the server, as libpq's `sslmode` (`disable` ... `verify-full`); unset, asyncpg's
+    default (`prefer`, or `PGSSLMODE`).
+    """
+    ca_cert_path: str | None = None
+    """CA certificate(s) the server's certificate must chain to (libpq's `sslrootcert`)."""
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:
@@ -118,6 +126,9 @@ class SqlSqliteBackend(ConfigModel):
     """`sql_sqlite`."""
     db_path: str
     """SQLite file; `~` expands and parent folders are created."""
+    pool_pre_ping: bool = False
+    """Accepted for compatibility (a local file's connection cannot drop; corral never pings it).
+    """
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:
@@ -142,7 +153,17 @@ class SqlPostgresBackend(ConfigModel):
     password: str | None = None
     """Password."""
     pool_size: int = Field(10, ge=1)
-    """Maximum pooled connections."""
+    """Connections kept in the pool."""
+    max_overflow: int = Field(20, ge=0)
+    """Connections opened beyond `pool_size` under load (closed when returned)."""
+    pool_recycle: int = Field(-1, ge=-1)
+    """Seconds after which a pooled connection is replaced; -1 never."""
+    pool_pre_ping: bool = True
+    """Check a pooled connection is alive before handing it out."""
+    ssl_mode: SslMode | None = None
+    """TLS to the server, as libpq's `sslmode` (see kv_postgres)."""
+    ca_cert_path: str | None = None
+    """CA certificate(s) the server's certificate must chain to."""
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:

@@ -45,6 +45,7 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.remote.tool_runtime.tavily_search",
     "corral.providers.remote.tool_runtime.brave_search",
     "corral.providers.remote.tool_runtime.bing_search",
+    "corral.providers.inline.file_processors.pypdf",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

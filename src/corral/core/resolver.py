@@ -47,6 +47,7 @@ async def create_providers(
 ) -> list[ProviderInstance]:
     """Create every provider instance of `api`, in config order."""
     out: list[ProviderInstance] = []
+    vector_stores = loaded.run.vector_store_defaults().settings()
     for inst in loaded.providers:
         if inst.api != api:
             continue
@@ -58,6 +59,7 @@ async def create_providers(
             storage=storage,
             access=access,
             quota=quota,
+            vector_stores=vector_stores,
         )
         log.debug("creating %s provider %s (%s)", api, inst.entry.provider_id, spec.provider_type)
         impl = await inst.provider.create(inst.config, deps)

@@ -29,7 +29,8 @@ from corral.config.storage import (
 )
 from corral.storage.files import StoreFiles
 from corral.storage.kv_sqlite import SqliteKVBackend, sqlite_path
-from corral.storage.sql_store import SqlBackend
+from corral.storage.pg_tls import asyncpg_ssl
+from corral.storage.sql_store import SqlBackend, SqlPool
 
 log = logging.getLogger("corral.storage")
 
@@ -107,9 +108,14 @@ class StorageManager:
                 port=config.port,
                 database=config.db,
             )
-            return SqlBackend(
-                name, url, f"{config.host}:{config.port}/{config.db}", config.pool_size
+            pool = SqlPool(
+                size=config.pool_size,
+                max_overflow=config.max_overflow,
+                recycle=config.pool_recycle,
+                pre_ping=config.pool_pre_ping,
+                ssl=asyncpg_ssl(config.ssl_mode, config.ca_cert_path),
             )
+            return SqlBackend(name, url, f"{config.host}:{config.port}/{config.db}", pool)
         raise StorageStartupError(f"backend {name!r}: unsupported type {config.type!r}")
 
     def kv(self, ref: KVRef) -> KVStore:
@@ -223,4 +229,7 @@ def _postgres_kv_backend(name: str, config: KVPostgresBackend) -> Any:
         "user": config.user,
         "password": config.password,
     }
+    tls = asyncpg_ssl(config.ssl_mode, config.ca_cert_path)
+    if tls is not None:
+        dsn["ssl"] = tls
     return PostgresKVBackend(name, dsn=dsn, table=config.table_name, pool_size=config.pool_size)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import functools
 import re
+import ssl
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import orjson
@@ -51,14 +53,37 @@ def _ident(name: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class SqlPool:
+    """The pool settings of a ``sql_postgres`` backend, as SQLAlchemy and asyncpg take them."""
+
+    size: int = 10
+    max_overflow: int = 20
+    recycle: int = -1
+    pre_ping: bool = True
+    ssl: str | ssl.SSLContext | None = None
+
+    def engine_options(self) -> dict[str, Any]:
+        """Keyword arguments of ``create_async_engine``."""
+        options: dict[str, Any] = {
+            "pool_size": self.size,
+            "max_overflow": self.max_overflow,
+            "pool_recycle": self.recycle,
+            "pool_pre_ping": self.pre_ping,
+        }
+        if self.ssl is not None:
+            options["connect_args"] = {"ssl": self.ssl}
+        return options
+
+
 class SqlBackend:
     """One engine (connection pool) for a ``sql_sqlite`` or ``sql_postgres`` backend."""
 
-    def __init__(self, name: str, url: sa.URL, address: str, pool_size: int | None) -> None:
+    def __init__(self, name: str, url: sa.URL, address: str, pool: SqlPool | None) -> None:
         self.name = name
         self.address = address
         self._url = url
-        self._pool_size = pool_size
+        self._pool = pool
         self.dialect = "sqlite" if url.get_backend_name() == "sqlite" else "postgresql"
         self._engine: AsyncEngine | None = None
         self._sync_engine: sa.Engine | None = None
@@ -76,8 +101,8 @@ class SqlBackend:
         if self.dialect == "sqlite":
             await self._open_sqlite(options)
             return
-        if self._pool_size is not None:
-            options["pool_size"] = self._pool_size
+        if self._pool is not None:
+            options.update(self._pool.engine_options())
         engine = create_async_engine(self._url, **options)
         try:
             async with engine.connect() as conn:

@@ -75,3 +75,12 @@ class InferenceProvider(Protocol):
     async def shutdown(self) -> None:
         """Release pools, threads and models."""
         ...
+
+
+@runtime_checkable
+class Reranks(Protocol):
+    """The optional rerank capability (checked per call: a provider without it answers 400)."""
+
+    async def rerank(self, call: InferenceCall) -> dict[str, Any]:
+        """``{"data": [{"index", "relevance_score"}]}``, best first (Llama Stack's shape)."""
+        ...

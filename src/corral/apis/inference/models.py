@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Required
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
 from corral.apis.inference.messages import Message, ResponseFormat, StreamOptions, Tool
@@ -99,3 +99,27 @@ class StoredCompletionList(BaseModel):
     has_more: bool
     first_id: str | None
     last_id: str | None
+
+
+class RerankRequest(BaseModel):
+    """``POST /v1alpha/inference/rerank`` (Llama Stack 0.7)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    query: str | dict[str, Any]
+    items: list[str | dict[str, Any]] = Field(min_length=1)
+    max_num_results: int | None = Field(None, ge=1)
+
+
+class RerankData(BaseModel):
+    """One item's place: its index in the request and its relevance."""
+
+    index: int
+    relevance_score: float
+
+
+class RerankResponse(BaseModel):
+    """Items by relevance, best first."""
+
+    data: list[RerankData]

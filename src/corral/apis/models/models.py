@@ -22,7 +22,14 @@ class RegisterModelRequest(BaseModel):
 
 
 class ModelCustomMetadata(BaseModel):
-    """The Llama Stack part of a model entry."""
+    """The Llama Stack part of a model entry: its keys, then the model's metadata spread out.
+
+    Llama Stack 0.7 spreads the model's metadata into ``custom_metadata`` (clients read
+    ``custom_metadata["embedding_dimension"]``); corral does the same and keeps the
+    whole dict under ``metadata`` too, as its earlier answers had it.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     model_type: str
     provider_id: str
@@ -49,11 +56,13 @@ class ModelList(BaseModel):
 
 def model_payload(resource: Resource) -> dict[str, Any]:
     """The wire form of a registered model."""
+    metadata = resource.data.get("metadata", {})
     custom = {
+        **metadata,
         "model_type": resource.data.get("model_type", "llm"),
         "provider_id": resource.provider_id,
         "provider_resource_id": resource.provider_resource_id,
-        "metadata": resource.data.get("metadata", {}),
+        "metadata": metadata,
     }
     return {
         "id": resource.identifier,
@@ -64,5 +73,8 @@ def model_payload(resource: Resource) -> dict[str, Any]:
         # The flat fields older llama-stack-client releases (0.2.x) read.
         "identifier": resource.identifier,
         "type": "model",
-        **custom,
+        "model_type": custom["model_type"],
+        "provider_id": resource.provider_id,
+        "provider_resource_id": resource.provider_resource_id,
+        "metadata": metadata,
     }

@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from corral.apis.context import RequestContext
+from corral.apis.vector_io.chunks import (
+    InsertChunksRequest,
+    QueryChunksRequest,
+    QueryChunksResponse,
+)
 from corral.apis.vector_io.models import (
     AttachFileRequest,
     Attributes,
@@ -198,6 +203,16 @@ class VectorIOProvider(Protocol):
         self, store_id: str, request: SearchRequest, ctx: RequestContext
     ) -> SearchResultsPage:
         """Vector, keyword or hybrid search with attribute filters."""
+        ...
+
+    async def insert_chunks(self, store_id: str, request: InsertChunksRequest) -> None:
+        """Index pre-embedded chunks (``POST /v1/vector-io/insert``)."""
+        ...
+
+    async def query_chunks(
+        self, store_id: str, request: QueryChunksRequest, ctx: RequestContext
+    ) -> QueryChunksResponse:
+        """Chunks and scores for a query (``POST /v1/vector-io/query``)."""
         ...
 
     async def shutdown(self) -> None:

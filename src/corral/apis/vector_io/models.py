@@ -37,8 +37,47 @@ class StaticChunking(BaseModel):
         return self
 
 
+DEFAULT_CONTEXT_PROMPT = (
+    "<document>\n{{WHOLE_DOCUMENT}}\n</document>\n"
+    "Here is the chunk we want to situate within the whole document\n"
+    "<chunk>\n{{CHUNK_CONTENT}}\n</chunk>\n"
+    "Please give a short succinct description to situate this chunk of text within the overall "
+    "document for the purposes of improving search retrieval of the chunk. "
+    "Answer only with the succinct description and nothing else."
+)
+
+
+class ContextualChunking(BaseModel):
+    """Static chunks, each prefixed with context a chat model writes from the whole document."""
+
+    model_id: str | None = Field(None, min_length=1)
+    context_prompt: str = DEFAULT_CONTEXT_PROMPT
+    max_chunk_size_tokens: int = Field(700, ge=100, le=4096)
+    chunk_overlap_tokens: int = Field(400, ge=0)
+    timeout_seconds: int | None = Field(None, ge=1)
+    max_concurrency: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _valid(self) -> ContextualChunking:
+        if self.chunk_overlap_tokens >= self.max_chunk_size_tokens:
+            raise ValueError("chunk_overlap_tokens must be less than max_chunk_size_tokens")
+        prompt = self.context_prompt
+        if "{{WHOLE_DOCUMENT}}" not in prompt or "{{CHUNK_CONTENT}}" not in prompt:
+            raise ValueError("context_prompt must contain {{WHOLE_DOCUMENT}} and {{CHUNK_CONTENT}}")
+        if prompt.index("{{WHOLE_DOCUMENT}}") > prompt.index("{{CHUNK_CONTENT}}"):
+            raise ValueError("context_prompt must have {{WHOLE_DOCUMENT}} before {{CHUNK_CONTENT}}")
+        return self
+
+    def static(self) -> StaticChunking:
+        """The chunk sizes alone (overlap capped at half, as static chunking requires)."""
+        overlap = min(self.chunk_overlap_tokens, self.max_chunk_size_tokens // 2)
+        return StaticChunking(
+            max_chunk_size_tokens=self.max_chunk_size_tokens, chunk_overlap_tokens=overlap
+        )
+
+
 class ChunkingStrategyAuto(BaseModel):
-    """``{"type": "auto"}``: the default (800 tokens, 400 overlap)."""
+    """``{"type": "auto"}``: the default (the run config's ingestion sizes)."""
 
     type: Literal["auto"] = "auto"
 
@@ -50,18 +89,29 @@ class ChunkingStrategyStatic(BaseModel):
     static: StaticChunking
 
 
+class ChunkingStrategyContextual(BaseModel):
+    """``{"type": "contextual", "contextual": {...}}`` (Llama Stack's extension)."""
+
+    type: Literal["contextual"] = "contextual"
+    contextual: ContextualChunking
+
+
 ChunkingStrategy = Annotated[
-    ChunkingStrategyAuto | ChunkingStrategyStatic, Field(discriminator="type")
+    ChunkingStrategyAuto | ChunkingStrategyStatic | ChunkingStrategyContextual,
+    Field(discriminator="type"),
 ]
 
 
 def resolved_chunking(
-    strategy: ChunkingStrategyAuto | ChunkingStrategyStatic | None,
+    strategy: ChunkingStrategyAuto | ChunkingStrategyStatic | ChunkingStrategyContextual | None,
+    default: StaticChunking | None = None,
 ) -> StaticChunking:
-    """The static settings a strategy stands for (``auto`` and none are the defaults)."""
+    """The chunk sizes a strategy stands for (``auto`` and none are `default`)."""
     if isinstance(strategy, ChunkingStrategyStatic):
         return strategy.static
-    return StaticChunking()
+    if isinstance(strategy, ChunkingStrategyContextual):
+        return strategy.contextual.static()
+    return default or StaticChunking()
 
 
 class ExpiresAfter(BaseModel):
@@ -154,7 +204,7 @@ class VectorStoreFileObject(BaseModel):
     vector_store_id: str
     status: FileStatus
     last_error: LastError | None = None
-    chunking_strategy: ChunkingStrategyStatic
+    chunking_strategy: ChunkingStrategyStatic | ChunkingStrategyContextual
     attributes: Attributes = Field(default_factory=dict)
 
 
@@ -274,7 +324,8 @@ class SearchResultsPage(BaseModel):
     """The search response."""
 
     object: Literal["vector_store.search_results.page"] = "vector_store.search_results.page"
-    search_query: str | list[str]
+    #: The query as a list of strings, as OpenAI's schema has it (a string query is one item).
+    search_query: list[str]
     data: list[SearchResult]
     has_more: bool = False
     next_page: str | None = None

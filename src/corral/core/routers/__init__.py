@@ -15,6 +15,7 @@ from corral.core.routers.connectors import CONNECTORS
 from corral.core.routers.conversations import CONVERSATIONS
 from corral.core.routers.datasetio import DATASETIO
 from corral.core.routers.eval import EVAL
+from corral.core.routers.file_processors import FILE_PROCESSORS
 from corral.core.routers.files import FILES
 from corral.core.routers.inference import INFERENCE
 from corral.core.routers.prompts import PROMPTS
@@ -36,5 +37,6 @@ ROUTERS: tuple[AnyRouterSpec, ...] = (
     SCORING,
     EVAL,
     TOOL_RUNTIME,
+    FILE_PROCESSORS,
 )
 BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS, CONNECTORS)

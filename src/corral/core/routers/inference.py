@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from corral.apis.context import RequestContext
-from corral.apis.inference.api import ChunkStream, InferenceCall, InferenceProvider
+from corral.apis.inference.api import ChunkStream, InferenceCall, InferenceProvider, Reranks
 from corral.apis.spec import Api
 from corral.core.inference_store import InferenceStore
 from corral.core.routers.guard import (
@@ -29,6 +29,7 @@ from corral.core.routers.guard import (
 from corral.core.routers.safety import SAFETY
 from corral.core.routers.spec import RouterContext, RouterSpec, implementations
 from corral.core.routing_tables.models import ModelsTable, model_identifier
+from corral.errors import InvalidRequest
 
 if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
@@ -117,6 +118,16 @@ class InferenceRouter:
         """``POST /v1/embeddings``."""
         routed = self.models.resolve(body.get("model"), ctx.user, want="embedding")
         return await routed.provider.embeddings(InferenceCall(routed.target, body, ctx))
+
+    async def rerank(self, body: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        """``POST /v1alpha/inference/rerank``: a rerank model ranks the items for the query."""
+        routed = self.models.resolve(body.get("model"), ctx.user, want="rerank")
+        if not isinstance(routed.provider, Reranks):
+            raise InvalidRequest(
+                f"the provider of model {routed.target.identifier!r} cannot rerank (vLLM can)",
+                code="rerank_not_supported",
+            )
+        return await routed.provider.rerank(InferenceCall(routed.target, body, ctx))
 
     async def _relabel(
         self,

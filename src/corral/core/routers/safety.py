@@ -123,7 +123,10 @@ async def create_safety_router(
     providers = implementations(instances, SafetyProvider)
     shields = ShieldsTable(ctx.resources, providers, ctx.access)
     run = ctx.loaded.run
-    await shields.register_config_shields(run.all_shields(), ctx.loaded.source)
+    guarding = {*run.safety.input_shields, *run.safety.output_shields}
+    for model in run.all_models():
+        guarding.update(model.input_shields, model.output_shields)
+    await shields.register_config_shields(run.all_shields(), ctx.loaded.source, frozenset(guarding))
     return SafetyRouter(shields, run.safety.default_shield_id)
 
 

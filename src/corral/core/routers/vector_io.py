@@ -13,6 +13,11 @@ from typing import TYPE_CHECKING
 from corral.apis.context import RequestContext
 from corral.apis.spec import Api
 from corral.apis.vector_io.api import VectorIOProvider
+from corral.apis.vector_io.chunks import (
+    InsertChunksRequest,
+    QueryChunksRequest,
+    QueryChunksResponse,
+)
 from corral.apis.vector_io.models import (
     AttachFileRequest,
     Attributes,
@@ -167,6 +172,18 @@ class VectorIORouter:
     ) -> SearchResultsPage:
         """``POST /v1/vector_stores/{id}/search``."""
         return await self._provider(store_id, ctx, "read").search(store_id, request, ctx)
+
+    async def insert_chunks(self, request: InsertChunksRequest, ctx: RequestContext) -> None:
+        """``POST /v1/vector-io/insert`` (needs ``update`` on the store)."""
+        provider = self._provider(request.vector_store_id, ctx, "update")
+        await provider.insert_chunks(request.vector_store_id, request)
+
+    async def query_chunks(
+        self, request: QueryChunksRequest, ctx: RequestContext
+    ) -> QueryChunksResponse:
+        """``POST /v1/vector-io/query`` (needs ``read``)."""
+        provider = self._provider(request.vector_store_id, ctx, "read")
+        return await provider.query_chunks(request.vector_store_id, request, ctx)
 
     async def shutdown(self) -> None:
         """Providers stop their own background work."""

@@ -72,8 +72,16 @@ class ShieldsTable:
         """The only safety provider's id, or None when there are several."""
         return next(iter(self._providers)) if len(self._providers) == 1 else None
 
-    async def register_config_shields(self, shields: list[ShieldResource], source: str) -> None:
-        """Apply the run config's shields: vet and add them, drop stale config entries."""
+    async def register_config_shields(
+        self, shields: list[ShieldResource], source: str, guarding: frozenset[str] = frozenset()
+    ) -> None:
+        """Apply the run config's shields: vet and add them, drop stale config entries.
+
+        A shield that cannot be served stops startup when it guards something (it is in
+        `guarding`: safety's input/output shields or a model's); one that guards nothing
+        is skipped with a warning, as Llama Stack's layouts list shields whose model the
+        operator registers later.
+        """
         wanted: set[str] = set()
         for shield in shields:
             provider_id = shield.provider_id or self.default_provider()
@@ -90,6 +98,13 @@ class ShieldsTable:
             try:
                 await self._providers[provider_id].register_shield(_target(res))
             except InvalidParameter as exc:
+                if shield.shield_id not in guarding:
+                    log.warning(
+                        "shield %r is not served: %s (it guards nothing, so the server starts)",
+                        shield.shield_id,
+                        exc.message,
+                    )
+                    continue
                 raise ConfigError.single(
                     source,
                     f"shield {shield.shield_id!r} cannot be served: {exc.message}",

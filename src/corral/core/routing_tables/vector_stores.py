@@ -21,7 +21,7 @@ from corral.apis.vector_io.api import EmbeddingSpec, VectorIOProvider
 from corral.apis.vector_io.models import CreateVectorStoreRequest
 from corral.auth.access_policy import AccessPolicy
 from corral.config.resources import VectorStoreResource
-from corral.config.run import VectorStoresDefaults
+from corral.config.vector_stores import VectorStoresDefaults
 from corral.core.resources import ResourceRegistry
 from corral.errors import CorralError, Forbidden, InvalidParameter, NotFound
 
@@ -125,9 +125,8 @@ class VectorStoresTable:
 
     def _default_embedding_model(self, user: User | None) -> str | None:
         default = self._defaults.default_embedding_model
-        if default and default.get("model_id"):
-            provider = default.get("provider_id")
-            return f"{provider}/{default['model_id']}" if provider else default["model_id"]
+        if default is not None:
+            return default.qualified()
         if self._models is None:
             return None
         found: list[Resource] = [

@@ -8,7 +8,7 @@ own and passes everything else through untouched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from corral.apis.inference.api import ChunkStream, DiscoveredModel, InferenceCall
@@ -25,6 +25,10 @@ class Quirks:
     supports_stream_options: bool = True
     #: Path of the models listing, relative to the base URL.
     models_path: str = "/models"
+    #: ``max_tokens`` of requests that set no limit (vLLM's ``max_tokens`` config).
+    default_max_tokens: int | None = None
+    #: Upstream models listed at startup (``allowed_models``); None lists all.
+    allowed_models: frozenset[str] | None = None
 
 
 class OpenAICompatAdapter:
@@ -46,6 +50,9 @@ class OpenAICompatAdapter:
         body["model"] = call.model.provider_model_id
         if not self.quirks.supports_stream_options:
             body.pop("stream_options", None)
+        limit = self.quirks.default_max_tokens
+        if limit is not None and "max_tokens" not in body and "max_completion_tokens" not in body:
+            body["max_tokens"] = limit
         return body
 
     async def chat_completion(self, call: InferenceCall) -> dict[str, Any] | ChunkStream:
@@ -82,6 +89,9 @@ class OpenAICompatAdapter:
         for item in items:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 model_id: str = item["id"]
+                allowed = self.quirks.allowed_models
+                if allowed is not None and model_id not in allowed:
+                    continue
                 if "embed" in model_id.lower():
                     out.append(DiscoveredModel(model_id, model_type="embedding"))
                 else:
@@ -102,16 +112,55 @@ def build_adapter(
     config: OpenAICompatConfig, base_url: str, quirks: Quirks, name: str
 ) -> OpenAICompatAdapter:
     """An adapter with its own connection pool for one provider instance."""
+    verify, cafile, read, connect, headers = config.connection()
     settings = ClientSettings(
         base_url=base_url,
         api_key=config.api_key,
-        timeout=config.timeout,
+        timeout=read,
+        connect_timeout=connect or ClientSettings.connect_timeout,
         max_retries=config.max_retries,
-        verify_tls=config.tls_verify,
-        tls_cafile=config.tls_cafile,
+        verify_tls=verify,
+        tls_cafile=cafile,
         pool_size=config.pool_size,
         pool_timeout=config.pool_timeout,
         max_concurrent_per_principal=config.max_concurrent_per_principal,
         name=name,
+        headers=tuple(headers.items()),
     )
+    if config.allowed_models is not None:
+        quirks = replace(quirks, allowed_models=frozenset(config.allowed_models))
     return OpenAICompatAdapter(OpenAICompatClient(settings), quirks, config.refresh_models)
+
+
+class RerankingAdapter(OpenAICompatAdapter):
+    """An upstream with a Cohere/Jina-style ``/rerank`` endpoint next to its OpenAI API (vLLM)."""
+
+    async def rerank(self, call: InferenceCall) -> dict[str, Any]:
+        """Llama Stack's rerank answer from the upstream's ``results``."""
+        body = call.body
+        upstream = {
+            "model": call.model.provider_model_id,
+            "query": _text(body.get("query")),
+            "documents": [_text(item) for item in body.get("items") or []],
+        }
+        if body.get("max_num_results") is not None:
+            upstream["top_n"] = body["max_num_results"]
+        result = await self.client.post_json("/rerank", upstream, self._key(call))
+        rows = result.get("results", []) if isinstance(result, dict) else []
+        data = sorted(
+            (
+                {"index": int(r["index"]), "relevance_score": float(r["relevance_score"])}
+                for r in rows
+                if isinstance(r, dict) and "index" in r and "relevance_score" in r
+            ),
+            key=lambda d: -d["relevance_score"],
+        )
+        limit = body.get("max_num_results")
+        return {"data": data[:limit] if isinstance(limit, int) else data}
+
+
+def _text(part: Any) -> str:
+    """A rerank query or item as text (a string, or a text content part)."""
+    if isinstance(part, dict):
+        return str(part.get("text") or "")
+    return str(part or "")

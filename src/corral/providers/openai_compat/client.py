@@ -70,6 +70,8 @@ class ClientSettings:
     #: Most slots one principal may hold at once (None: no cap).
     max_concurrent_per_principal: int | None = None
     name: str = "upstream"
+    #: Extra headers sent with every request (``network.headers``).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class OpenAICompatClient:
@@ -88,7 +90,7 @@ class OpenAICompatClient:
             b"host: " + self._origin.host_header + b"\r\n"
             b"user-agent: corral/" + __version__.encode() + b"\r\n"
             b"accept-encoding: identity\r\n"
-        )
+        ) + b"".join(f"{k}: {v}\r\n".encode() for k, v in settings.headers)
         self._auth = _auth_header(settings.api_key) if settings.api_key else b""
 
     def _ssl(self) -> ssl.SSLContext | None:

@@ -8,6 +8,7 @@ Owns the store/file/batch records (`StateStore`), starts background ingestion
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -16,18 +17,27 @@ from corral.apis.context import RequestContext
 from corral.apis.files.api import FilesProvider
 from corral.apis.storage import KVStore
 from corral.apis.vector_io.api import EmbeddingSpec, VectorIndex
+from corral.apis.vector_io.chunks import (
+    InsertChunksRequest,
+    QueryChunksRequest,
+    QueryChunksResponse,
+)
 from corral.apis.vector_io.models import (
     AttachFileRequest,
     Attributes,
     BatchFileEntry,
+    ChunkingStrategyContextual,
     ContentItem,
+    ContextualChunking,
     CreateFileBatchRequest,
     CreateVectorStoreRequest,
     FileBatchObject,
     FileContentPage,
+    LastError,
     SearchRequest,
     SearchResult,
     SearchResultsPage,
+    StaticChunking,
     UpdateVectorStoreRequest,
     VectorStoreFileDeleted,
     VectorStoreFileObject,
@@ -36,7 +46,9 @@ from corral.apis.vector_io.models import (
     resolved_chunking,
 )
 from corral.apis.vector_io.paging import paginate
-from corral.errors import Conflict, InvalidRequest, NotFound
+from corral.apis.vector_io.settings import VectorStoreSettings
+from corral.errors import Conflict, InvalidParameter, InvalidRequest, NotFound
+from corral.providers.vector_stores.chunks import ChunkRoutes
 from corral.providers.vector_stores.filters import compile_filter
 from corral.providers.vector_stores.ingest import Embedder, Ingestor
 from corral.providers.vector_stores.search import ranked_hits
@@ -67,13 +79,18 @@ class VectorStores:
         *,
         provider_id: str = "",
         ingest_concurrency: int = 2,
+        settings: VectorStoreSettings | None = None,
     ) -> None:
         self.provider_id = provider_id
         self.index = index
         self.state = StateStore(kv)
+        self.settings = settings or VectorStoreSettings()
         self._files = files
         self._embedder = Embedder(inference)
-        self._ingestor = Ingestor(self.state, index, files, self._embedder, ingest_concurrency)
+        self._ingestor = Ingestor(
+            self.state, index, files, self._embedder, ingest_concurrency, self.settings, inference
+        )
+        self._chunks = ChunkRoutes(index, kv, self._embedder)
 
     async def start(self) -> None:
         """Load the records and resume files left ``in_progress`` by a previous run."""
@@ -133,11 +150,11 @@ class VectorStores:
         embedding: EmbeddingSpec,
         ctx: RequestContext,
     ) -> VectorStoreObject:
-        """Create the store, then attach `request.file_ids` (each checked first)."""
+        """Create the store, then attach `request.file_ids` (unknown ones become failed files)."""
         if store_id in self.state.stores:
             raise Conflict(f"vector store {store_id!r} already exists")
-        for file_id in request.file_ids:
-            await self._uploaded(file_id, ctx)
+        if request.file_ids:
+            self._require_files()
         now = int(time.time())
         store = StoreRecord(
             id=store_id,
@@ -148,13 +165,34 @@ class VectorStores:
             last_active_at=now,
             embedding_model=embedding.model,
             embedding_dimension=embedding.dimension,
-            chunking=resolved_chunking(request.chunking_strategy),
+            chunking=self._chunking(request.chunking_strategy),
+            contextual=self._contextual(request.chunking_strategy),
         )
         await self.index.create_store(store_id, embedding.dimension)
         await self.state.put_store(store)
-        for file_id in request.file_ids:
-            await self.attach_file(store_id, AttachFileRequest(file_id=file_id), ctx)
+        request_files = [AttachFileRequest(file_id=f) for f in request.file_ids]
+        await self._attach_all(store_id, request_files, ctx, None)
         return self._object(store)
+
+    def _chunking(self, strategy: Any) -> StaticChunking:
+        """The chunk sizes a strategy stands for; ``auto`` is the run config's ingestion default."""
+        default = StaticChunking(
+            max_chunk_size_tokens=self.settings.chunk_size_tokens,
+            chunk_overlap_tokens=self.settings.chunk_overlap_tokens,
+        )
+        return resolved_chunking(strategy, default)
+
+    def _contextual(self, strategy: Any) -> ContextualChunking | None:
+        """The ``contextual`` strategy's settings, checked to have a model to ask."""
+        if not isinstance(strategy, ChunkingStrategyContextual):
+            return None
+        contextual = strategy.contextual
+        if contextual.model_id is None and self.settings.contextual_model is None:
+            raise InvalidParameter(
+                "chunking_strategy.contextual.model_id",
+                "required: vector_stores.contextual_retrieval_params.model is not configured",
+            )
+        return contextual
 
     async def has_vector_store(self, store_id: str) -> bool:
         """True when this provider holds the store."""
@@ -185,17 +223,29 @@ class VectorStores:
         self._store(store_id)
         await self._ingestor.cancel(store_id)
         await self.index.drop_store(store_id)
+        await self._chunks.drop(store_id)
         await self.state.drop_store(store_id)
 
     # -- files --------------------------------------------------------------------------
 
-    async def _uploaded(self, file_id: str, ctx: RequestContext) -> str:
+    def _require_files(self) -> FilesProvider:
         if self._files is None:
             raise InvalidRequest(
                 "no files provider is configured; add one under providers.files",
                 code="no_files_provider",
             )
-        return (await self._files.get_file(file_id, ctx)).filename
+        return self._files
+
+    async def _filename(
+        self, file_id: str, ctx: RequestContext, strict: bool
+    ) -> tuple[str, LastError | None]:
+        """The uploaded file's name, or why it cannot be attached (it does not exist)."""
+        try:
+            return (await self._require_files().get_file(file_id, ctx)).filename, None
+        except NotFound as exc:
+            if strict:
+                raise
+            return "", LastError(code="invalid_file", message=exc.message)
 
     async def attach_file(
         self,
@@ -204,29 +254,70 @@ class VectorStores:
         ctx: RequestContext,
         batch_id: str | None = None,
     ) -> VectorStoreFileObject:
-        """Record the file as ``in_progress`` and index it in the background."""
+        """Index the file in the background; wait a bounded time for it to finish.
+
+        A small file comes back ``completed`` (``vector_stores.attach_wait_seconds``);
+        a larger one ``in_progress``, finishing in the background.
+        """
+        record = await self._attached(store_id, request, ctx, batch_id, strict=batch_id is None)
+        task = self._ingestor.tasks.get((store_id, record.id))
+        if task is not None and self.settings.attach_wait_seconds > 0:
+            await asyncio.wait({task}, timeout=self.settings.attach_wait_seconds)
+        return file_object(self.state.file(store_id, record.id) or record)
+
+    async def _attached(
+        self,
+        store_id: str,
+        request: AttachFileRequest | BatchFileEntry,
+        ctx: RequestContext,
+        batch_id: str | None,
+        gate: asyncio.Semaphore | None = None,
+        *,
+        strict: bool = False,
+    ) -> FileRecord:
+        """Record the file and schedule its ingestion.
+
+        An unknown file is a 404 when attached alone (`strict`); among the files of a
+        new store or batch it is recorded ``failed`` with the reason, as Llama Stack does.
+        """
         store = self._store(store_id)
         existing = self.state.file(store_id, request.file_id)
         if existing is not None and existing.status in ("in_progress", "completed"):
-            return file_object(existing)
-        filename = await self._uploaded(request.file_id, ctx)
+            return existing
+        self._require_files()
+        filename, missing = await self._filename(request.file_id, ctx, strict)
         user = ctx.user
+        strategy = request.chunking_strategy
         record = FileRecord(
             id=request.file_id,
             store_id=store_id,
             created_at=int(time.time()),
             filename=filename,
-            chunking=resolved_chunking(request.chunking_strategy)
-            if request.chunking_strategy is not None
-            else store.chunking,
+            chunking=self._chunking(strategy) if strategy is not None else store.chunking,
+            contextual=self._contextual(strategy) if strategy is not None else store.contextual,
             attributes=request.attributes or {},
             batch_id=batch_id,
             owner_principal=user.principal if user else None,
             owner_attributes=dict(user.attributes) if user else {},
         )
+        if missing is not None:
+            record = record.model_copy(update={"status": "failed", "last_error": missing})
         await self.state.put_file(record)
-        self._ingestor.schedule(record)
-        return file_object(record)
+        if missing is None:
+            self._ingestor.schedule(record, gate)
+        return record
+
+    async def _attach_all(
+        self,
+        store_id: str,
+        entries: list[AttachFileRequest] | list[BatchFileEntry],
+        ctx: RequestContext,
+        batch_id: str | None,
+    ) -> None:
+        """Attach several files; at most ``file_batch_params`` of them index at once."""
+        gate = asyncio.Semaphore(self.settings.batch_concurrency)
+        for entry in entries:
+            await self._attached(store_id, entry, ctx, batch_id, gate)
 
     def _file(self, store_id: str, file_id: str) -> FileRecord:
         self._store(store_id)
@@ -308,8 +399,7 @@ class VectorStores:
             )
             for f in request.file_ids
         ]
-        for entry in entries:
-            await self._uploaded(entry.file_id, ctx)
+        self._require_files()
         batch = BatchRecord(
             id=f"vsfb_{uuid.uuid4().hex}",
             store_id=store_id,
@@ -317,8 +407,7 @@ class VectorStores:
             file_ids=[e.file_id for e in entries],
         )
         await self.state.put_batch(batch)
-        for entry in entries:
-            await self.attach_file(store_id, entry, ctx, batch_id=batch.id)
+        await self._attach_all(store_id, entries, ctx, batch.id)
         return self._batch_object(batch)
 
     def _batch(self, store_id: str, batch_id: str) -> BatchRecord:
@@ -361,6 +450,18 @@ class VectorStores:
         await self.state.put_batch(batch)
         return self._batch_object(batch)
 
+    # -- chunks (Llama Stack's /v1/vector-io) -------------------------------------------
+
+    async def insert_chunks(self, store_id: str, request: InsertChunksRequest) -> None:
+        """Index pre-embedded chunks."""
+        await self._chunks.insert(self._store(store_id), request)
+
+    async def query_chunks(
+        self, store_id: str, request: QueryChunksRequest, ctx: RequestContext
+    ) -> QueryChunksResponse:
+        """The store's best chunks with their scores."""
+        return await self._chunks.query(self._store(store_id), request, ctx)
+
     # -- search -------------------------------------------------------------------------
 
     async def search(
@@ -375,12 +476,15 @@ class VectorStores:
             for f, r in files.items()
             if r.status == "completed" and (predicate is None or predicate(r.attributes))
         }
-        page = SearchResultsPage(search_query=request.query, data=[])
+        queries = [request.query] if isinstance(request.query, str) else request.query
+        page = SearchResultsPage(search_query=queries, data=[])
         if not ready:
             return page
         allowed = None if len(ready) == len(files) else frozenset(ready)
-        text = request.query if isinstance(request.query, str) else " ".join(request.query)
-        hits = await ranked_hits(self.index, self._embedder, store, request, text, allowed, ctx)
+        text = " ".join(queries)
+        hits = await ranked_hits(
+            self.index, self._embedder, store, request, text, allowed, ctx, self.settings
+        )
         threshold = request.ranking_options.score_threshold if request.ranking_options else 0.0
         page.data = [
             SearchResult(

@@ -22,8 +22,10 @@ from corral.apis.context import RequestContext, User
 from corral.apis.files.api import FilesProvider
 from corral.apis.vector_io.api import IndexedChunk, VectorIndex
 from corral.apis.vector_io.models import LastError
+from corral.apis.vector_io.settings import VectorStoreSettings
 from corral.errors import CorralError, NotFound
 from corral.providers.vector_stores.chunking import chunk_text
+from corral.providers.vector_stores.contextual import contextualise
 from corral.providers.vector_stores.extract import InvalidFile, UnsupportedFile, extract_text
 from corral.providers.vector_stores.state import FileRecord, StateStore
 
@@ -100,31 +102,41 @@ class Ingestor:
         files: FilesProvider | None,
         embedder: Embedder,
         concurrency: int,
+        settings: VectorStoreSettings | None = None,
+        inference: InferenceRouter | None = None,
     ) -> None:
         self._state = state
         self._index = index
         self._files = files
         self._embedder = embedder
+        self._settings = settings or VectorStoreSettings()
+        self._inference = inference
         self._slots = asyncio.Semaphore(concurrency)
-        self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        #: The running ingestion of each (store, file).
+        self.tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
 
-    def schedule(self, record: FileRecord) -> None:
-        """Start ingesting `record` in the background."""
+    def schedule(self, record: FileRecord, gate: asyncio.Semaphore | None = None) -> None:
+        """Start ingesting `record` in the background (`gate`: its batch's concurrency bound)."""
         key = (record.store_id, record.id)
-        task = asyncio.create_task(self._run(record), name=f"ingest {record.store_id}/{record.id}")
-        self._tasks[key] = task
-        task.add_done_callback(lambda _: self._tasks.pop(key, None))
+        work = self._run(record) if gate is None else self._gated(record, gate)
+        task = asyncio.create_task(work, name=f"ingest {record.store_id}/{record.id}")
+        self.tasks[key] = task
+        task.add_done_callback(lambda _: self.tasks.pop(key, None))
+
+    async def _gated(self, record: FileRecord, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            await self._run(record)
 
     async def cancel(self, store_id: str, file_id: str | None = None) -> None:
         """Stop the tasks of one file, or of every file of a store."""
-        victims = [t for (s, f), t in self._tasks.items() if s == store_id and file_id in (None, f)]
+        victims = [t for (s, f), t in self.tasks.items() if s == store_id and file_id in (None, f)]
         for task in victims:
             task.cancel()
         await asyncio.gather(*victims, return_exceptions=True)
 
     async def close(self) -> None:
         """Cancel everything (files stay ``in_progress`` and resume at the next start)."""
-        tasks = list(self._tasks.values())
+        tasks = list(self.tasks.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -164,6 +176,10 @@ class Ingestor:
         pieces = await asyncio.to_thread(chunk_text, text, record.chunking)
         if not pieces:
             raise InvalidFile(f"{content.file.filename!r} contains no text")
+        if record.contextual is not None and self._inference is not None:
+            pieces = await contextualise(
+                self._inference, text, pieces, record.contextual, self._settings, ctx
+            )
         vectors = await self._embedder.embed(
             store.embedding_model, pieces, store.embedding_dimension, ctx
         )

@@ -52,6 +52,7 @@ async def start_engine(
         deps.routers.get(FILES),
         provider_id=deps.provider_id,
         ingest_concurrency=ingest_concurrency,
+        settings=deps.vector_stores,
     )
     await engine.start()
     return engine

@@ -17,7 +17,9 @@ from pydantic import BaseModel, Field
 from corral.apis.storage import KVStore
 from corral.apis.vector_io.models import (
     Attributes,
+    ChunkingStrategyContextual,
     ChunkingStrategyStatic,
+    ContextualChunking,
     ExpiresAfter,
     FileCounts,
     FileStatus,
@@ -41,6 +43,8 @@ class StoreRecord(BaseModel):
     embedding_model: str
     embedding_dimension: int
     chunking: StaticChunking = Field(default_factory=StaticChunking)
+    #: Set for the ``contextual`` strategy (`chunking` then holds its chunk sizes).
+    contextual: ContextualChunking | None = None
 
 
 class FileRecord(BaseModel):
@@ -54,6 +58,8 @@ class FileRecord(BaseModel):
     last_error: LastError | None = None
     usage_bytes: int = 0
     chunking: StaticChunking
+    #: Set for the ``contextual`` strategy (`chunking` then holds its chunk sizes).
+    contextual: ContextualChunking | None = None
     attributes: Attributes = Field(default_factory=dict)
     batch_id: str | None = None
     #: Attachment time in nanoseconds: orders files attached within the same second.
@@ -154,6 +160,8 @@ def file_object(record: FileRecord) -> VectorStoreFileObject:
         vector_store_id=record.store_id,
         status=record.status,
         last_error=record.last_error,
-        chunking_strategy=ChunkingStrategyStatic(static=record.chunking),
+        chunking_strategy=ChunkingStrategyContextual(contextual=record.contextual)
+        if record.contextual is not None
+        else ChunkingStrategyStatic(static=record.chunking),
         attributes=record.attributes,
     )

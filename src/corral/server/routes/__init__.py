@@ -15,10 +15,12 @@ from corral.server.routes import (
     conversations,
     datasets,
     evaluation,
+    file_processors,
     files,
     inference,
     models,
     prompts,
+    rerank,
     responses,
     safety,
     scoring,
@@ -44,6 +46,8 @@ ROUTE_MODULES = (
     scoring,
     evaluation,
     connectors,
+    file_processors,
+    rerank,
 )
 
 

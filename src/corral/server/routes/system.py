@@ -1,4 +1,8 @@
-"""Health, version, providers and route inspection."""
+"""Health, version, providers and route inspection.
+
+Also under Llama Stack 0.7's admin prefix (``/v1alpha/admin/...``); there health
+and version are not public: with authentication on they need a token.
+"""
 
 from __future__ import annotations
 
@@ -92,6 +96,9 @@ def provider_health(stack: Stack, provider_id: str) -> dict[str, object]:
     return {"status": state.status}
 
 
+ADMIN = "/v1alpha/admin"
+
+
 def routes(stack: Stack) -> list[ApiRoute]:
     """The system routes."""
     health_body = {"status": "OK"}
@@ -147,6 +154,13 @@ def routes(stack: Stack) -> list[ApiRoute]:
         ApiRoute(
             "GET", "/v1/health", health, "Server health", "system", None, HealthInfo, public=True
         ),
+        # Llama Stack 0.7's admin API: the same answers, never public (auth applies when on)
+        ApiRoute(
+            "GET", f"{ADMIN}/health", health, "Server health (admin)", "admin", None, HealthInfo
+        ),
+        ApiRoute(
+            "GET", f"{ADMIN}/version", version, "Server version (admin)", "admin", None, VersionInfo
+        ),
         ApiRoute(
             "GET",
             "/v1/version",
@@ -165,6 +179,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
             "system",
             None,
             ProviderList,
+            aliases=(f"{ADMIN}/providers",),
         ),
         ApiRoute(
             "GET",
@@ -174,6 +189,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
             "system",
             None,
             ProviderInfo,
+            aliases=(f"{ADMIN}/providers/{{provider_id}}",),
         ),
         ApiRoute(
             "GET",
@@ -183,5 +199,6 @@ def routes(stack: Stack) -> list[ApiRoute]:
             "system",
             None,
             RouteList,
+            aliases=(f"{ADMIN}/inspect/routes",),
         ),
     ]

@@ -16,6 +16,11 @@ from starlette.responses import Response
 
 from corral.apis.context import RequestContext
 from corral.apis.spec import Api
+from corral.apis.vector_io.chunks import (
+    InsertChunksRequest,
+    QueryChunksRequest,
+    QueryChunksResponse,
+)
 from corral.apis.vector_io.models import (
     AttachFileRequest,
     CreateFileBatchRequest,
@@ -157,6 +162,14 @@ async def _search(c: Call) -> Any:
     return await c.router.search(c.store, await c.body(SearchRequest), c.ctx)
 
 
+async def _insert_chunks(c: Call) -> Any:
+    await c.router.insert_chunks(await c.body(InsertChunksRequest), c.ctx)
+
+
+async def _query_chunks(c: Call) -> Any:
+    return await c.router.query_chunks(await c.body(QueryChunksRequest), c.ctx)
+
+
 Handler = Callable[[Call], Awaitable[Any]]
 ROUTES: list[tuple[str, str, Handler, str, type[BaseModel] | None, type[BaseModel] | None]] = [
     ("POST", "/v1/vector_stores", _create, "Create a vector store",
@@ -181,6 +194,11 @@ ROUTES: list[tuple[str, str, Handler, str, type[BaseModel] | None, type[BaseMode
     ("POST", BATCH + "/cancel", _cancel_batch, "Cancel a file batch", None, FileBatchObject),
     ("GET", BATCH + "/files", _batch_files, "List a file batch's files", None, VectorStoreList),
     ("POST", VS + "/search", _search, "Search a vector store", SearchRequest, SearchResultsPage),
+    # Llama Stack's chunk-level routes (pre-embedded chunks in, chunks with scores out)
+    ("POST", "/v1/vector-io/insert", _insert_chunks, "Insert embedded chunks (204)",
+     InsertChunksRequest, None),
+    ("POST", "/v1/vector-io/query", _query_chunks, "Query chunks with scores",
+     QueryChunksRequest, QueryChunksResponse),
 ]  # fmt: skip
 
 
@@ -194,7 +212,8 @@ def routes(stack: Stack) -> list[ApiRoute]:
         async def run(request: Request) -> Response:
             router = stack.routers.require(VECTOR_IO)
             call = Call(request, router, request_context(request), limit)
-            return json_response(await handler(call))
+            result = await handler(call)
+            return Response(status_code=204) if result is None else json_response(result)
 
         return run
 

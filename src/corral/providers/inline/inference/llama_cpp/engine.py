@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from corral.errors import InvalidParameter, InvalidRequest
+from corral.providers.inline.inference.llama_cpp.logprobs import LogprobRecorder, TokenLogprob
 
 log = logging.getLogger("corral.llama_cpp")
 
@@ -31,6 +32,8 @@ class GenerationStats:
     prompt_tokens: int
     completion_tokens: int = 0
     cancelled: bool = False
+    #: The generated tokens' logprobs, when the request asked for them.
+    logprobs: list[TokenLogprob] | None = None
 
 
 class ContextOverflow(InvalidRequest):
@@ -130,8 +133,13 @@ class GGUFRunner:
         kwargs: dict[str, Any],
         cancel: threading.Event,
         emit: Callable[[Chunk], None],
+        top_logprobs: int | None = None,
     ) -> GenerationStats:
-        """Stream completion chunks to `emit` until done, the limit, or `cancel` is set."""
+        """Stream completion chunks to `emit` until done, the limit, or `cancel` is set.
+
+        With `top_logprobs` set (0 or more alternatives), the stats carry each generated
+        token's logprob.
+        """
         if len(prompt) >= self.n_ctx:
             raise ContextOverflow(
                 f"the prompt is {len(prompt)} tokens; this model's context window is "
@@ -146,6 +154,10 @@ class GGUFRunner:
             stats.completion_tokens = max(stats.completion_tokens, len(input_ids) - len(prompt) + 1)
             return cancel.is_set()
 
+        recorder = None
+        if top_logprobs is not None:
+            recorder = LogprobRecorder(len(prompt), top_logprobs)
+            kwargs = {**kwargs, "logits_processor": self._llama_cpp.LogitsProcessorList([recorder])}
         stream = cast(
             Iterator[Chunk],
             self.llm.create_completion(
@@ -155,9 +167,11 @@ class GGUFRunner:
                 **kwargs,
             ),
         )
+        text: list[str] = []
         try:
             for chunk in stream:
                 emit(chunk)
+                text.append(chunk["choices"][0].get("text") or "")
                 if cancel.is_set():
                     break
         finally:
@@ -165,4 +179,6 @@ class GGUFRunner:
             if close is not None:
                 close()
         stats.cancelled = cancel.is_set()
+        if recorder is not None:
+            stats.logprobs = recorder.entries(self.llm, "".join(text))
         return stats

@@ -3,7 +3,8 @@
 Only parameters llama.cpp honours are passed on; each is checked so a bad
 value is a 400 naming the parameter, not an exception deep in the sampler.
 Fields llama.cpp cannot honour and that change the meaning of the request
-(``n`` > 1, image content) are refused; harmless unknown fields are ignored.
+(image content, ``n`` above `MAX_N`) are refused; harmless unknown fields are
+ignored.
 """
 
 from __future__ import annotations
@@ -44,13 +45,50 @@ def sampling_kwargs(body: dict[str, Any], default_max_tokens: int, n_ctx: int) -
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise InvalidParameter("seed", "must be an integer")
         out["seed"] = seed
-    n = body.get("n")
-    if n not in (None, 1):
-        raise InvalidParameter("n", "only n=1 is supported by the embedded model")
     logit_bias = body.get("logit_bias")
     if logit_bias:
         out["logit_bias"] = _logit_bias(logit_bias)
     return out
+
+
+#: Most samples one request may ask for (they run one after another on the model's thread).
+MAX_N = 8
+MAX_TOP_LOGPROBS = 20
+
+
+def sample_count(body: dict[str, Any]) -> int:
+    """``n``: how many answers to generate (1 to `MAX_N`)."""
+    n = body.get("n")
+    if n is None:
+        return 1
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_N:
+        raise InvalidParameter("n", f"must be an integer from 1 to {MAX_N}")
+    return n
+
+
+def chat_top_logprobs(body: dict[str, Any]) -> int | None:
+    """None, or how many alternatives each token's logprob entry lists (chat's fields)."""
+    wanted, top = body.get("logprobs"), body.get("top_logprobs")
+    if top is not None:
+        if not isinstance(top, int) or isinstance(top, bool) or not 0 <= top <= MAX_TOP_LOGPROBS:
+            raise InvalidParameter(
+                "top_logprobs", f"must be an integer from 0 to {MAX_TOP_LOGPROBS}"
+            )
+        if wanted is not True:
+            raise InvalidParameter("top_logprobs", "needs logprobs: true")
+    if wanted not in (None, True, False):
+        raise InvalidParameter("logprobs", "must be a boolean")
+    return (top or 0) if wanted is True else None
+
+
+def text_top_logprobs(body: dict[str, Any]) -> int | None:
+    """None, or the legacy completions' ``logprobs`` count (0 to 5)."""
+    value = body.get("logprobs")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
+        raise InvalidParameter("logprobs", "must be an integer from 0 to 5")
+    return value
 
 
 def chat_kwargs(body: dict[str, Any], default_max_tokens: int, n_ctx: int) -> dict[str, Any]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from corral.providers.inline.inference.llama_cpp.engine import Chunk, GenerationStats
+from corral.providers.inline.inference.llama_cpp.logprobs import chat_logprobs, text_logprobs
 
 
 def new_id(prefix: str) -> str:
@@ -20,12 +22,15 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:24]}"
 
 
-def usage(stats: GenerationStats) -> dict[str, int]:
-    """The ``usage`` object."""
+def usage(stats: GenerationStats | list[GenerationStats]) -> dict[str, int]:
+    """The ``usage`` object (of all the samples of one request: the prompt counts once)."""
+    runs = stats if isinstance(stats, list) else [stats]
+    prompt = runs[0].prompt_tokens if runs else 0
+    completion = sum(r.completion_tokens for r in runs)
     return {
-        "prompt_tokens": stats.prompt_tokens,
-        "completion_tokens": stats.completion_tokens,
-        "total_tokens": stats.prompt_tokens + stats.completion_tokens,
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
     }
 
 
@@ -35,55 +40,70 @@ def piece(chunk: Chunk) -> tuple[str, str | None]:
     return choice.get("text") or "", choice.get("finish_reason")
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One sample of a request: its text, why it ended, its counts (and logprobs), its calls."""
+
+    text: str | None
+    finish: str
+    stats: GenerationStats
+    tool_calls: list[dict[str, Any]] | None = None
+
+
 class ChatChunks:
-    """Builds the ``chat.completion.chunk`` objects of one streamed answer."""
+    """Builds the ``chat.completion.chunk`` objects of one streamed answer (all its samples)."""
 
     def __init__(self, model: str) -> None:
         self.id = new_id("chatcmpl")
         self.created = int(time.time())
         self.model = model
 
-    def _chunk(self, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
+    def _chunk(
+        self, delta: dict[str, Any], finish: str | None, index: int = 0, logprobs: Any = None
+    ) -> dict[str, Any]:
         return {
             "id": self.id,
             "object": "chat.completion.chunk",
             "created": self.created,
             "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            "choices": [
+                {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
+            ],
         }
 
-    def role(self) -> dict[str, Any]:
-        """The opening chunk: the assistant role with empty content."""
-        return self._chunk({"role": "assistant", "content": ""}, None)
+    def role(self, index: int = 0) -> dict[str, Any]:
+        """The opening chunk of a sample: the assistant role with empty content."""
+        return self._chunk({"role": "assistant", "content": ""}, None, index)
 
-    def content(self, text: str) -> dict[str, Any]:
+    def content(self, text: str, index: int = 0) -> dict[str, Any]:
         """A chunk carrying generated text."""
-        return self._chunk({"content": text}, None)
+        return self._chunk({"content": text}, None, index)
 
-    def tool_call(self, index: int, call: dict[str, Any]) -> dict[str, Any]:
+    def tool_call(self, call_index: int, call: dict[str, Any], index: int = 0) -> dict[str, Any]:
         """A chunk carrying one whole tool call (id, name and arguments at once)."""
-        return self._chunk({"tool_calls": [{"index": index, **call}]}, None)
+        return self._chunk({"tool_calls": [{"index": call_index, **call}]}, None, index)
 
-    def finish(self, reason: str) -> dict[str, Any]:
-        """The closing chunk with the finish reason."""
-        return self._chunk({}, reason)
+    def finish(self, reason: str, index: int = 0, stats: GenerationStats | None = None) -> Chunk:
+        """The closing chunk of a sample, with its logprobs when they were asked for."""
+        logprobs = None
+        if stats is not None and stats.logprobs is not None:
+            logprobs = chat_logprobs(stats.logprobs)
+        return self._chunk({}, reason, index, logprobs)
 
-    def usage(self, stats: GenerationStats) -> dict[str, Any]:
+    def usage(self, stats: GenerationStats | list[GenerationStats]) -> dict[str, Any]:
         """The usage chunk sent when ``stream_options.include_usage`` is set."""
         return {**self._chunk({}, None), "choices": [], "usage": usage(stats)}
 
 
-def chat_response(
-    model: str,
-    text: str | None,
-    finish: str,
-    stats: GenerationStats,
-    tool_calls: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """A whole ``chat.completion`` object."""
-    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
-    if tool_calls:
-        message["tool_calls"] = tool_calls
+def _message(answer: Answer) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": answer.text, "refusal": None}
+    if answer.tool_calls:
+        message["tool_calls"] = answer.tool_calls
+    return message
+
+
+def chat_response(model: str, answers: list[Answer]) -> dict[str, Any]:
+    """A whole ``chat.completion`` object, one choice per sample."""
     return {
         "id": new_id("chatcmpl"),
         "object": "chat.completion",
@@ -91,13 +111,16 @@ def chat_response(
         "model": model,
         "choices": [
             {
-                "index": 0,
-                "message": message,
-                "logprobs": None,
-                "finish_reason": finish,
+                "index": i,
+                "message": _message(a),
+                "logprobs": chat_logprobs(a.stats.logprobs)
+                if a.stats.logprobs is not None
+                else None,
+                "finish_reason": a.finish,
             }
+            for i, a in enumerate(answers)
         ],
-        "usage": usage(stats),
+        "usage": usage([a.stats for a in answers]),
     }
 
 
@@ -109,28 +132,45 @@ class TextChunks:
         self.created = int(time.time())
         self.model = model
 
-    def chunk(self, text: str, finish: str | None) -> dict[str, Any]:
-        """A chunk with text and/or the finish reason."""
+    def chunk(
+        self, text: str, finish: str | None, index: int = 0, stats: GenerationStats | None = None
+    ) -> dict[str, Any]:
+        """A chunk with text and/or the finish reason (and the sample's logprobs at its end)."""
+        logprobs = None
+        if stats is not None and stats.logprobs is not None:
+            logprobs = text_logprobs(stats.logprobs)
         return {
             "id": self.id,
             "object": "text_completion",
             "created": self.created,
             "model": self.model,
-            "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}],
+            "choices": [
+                {"text": text, "index": index, "logprobs": logprobs, "finish_reason": finish}
+            ],
         }
 
-    def usage(self, stats: GenerationStats) -> dict[str, Any]:
+    def usage(self, stats: GenerationStats | list[GenerationStats]) -> dict[str, Any]:
         """The usage chunk."""
         return {**self.chunk("", None), "choices": [], "usage": usage(stats)}
 
 
-def text_response(model: str, text: str, finish: str, stats: GenerationStats) -> dict[str, Any]:
-    """A whole ``text_completion`` object."""
+def text_response(model: str, answers: list[Answer], prompt_offset: int = 0) -> dict[str, Any]:
+    """A whole ``text_completion`` object, one choice per sample."""
     return {
         "id": new_id("cmpl"),
         "object": "text_completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}],
-        "usage": usage(stats),
+        "choices": [
+            {
+                "text": a.text,
+                "index": i,
+                "logprobs": text_logprobs(a.stats.logprobs, prompt_offset)
+                if a.stats.logprobs is not None
+                else None,
+                "finish_reason": a.finish,
+            }
+            for i, a in enumerate(answers)
+        ],
+        "usage": usage([a.stats for a in answers]),
     }

@@ -29,6 +29,9 @@ class SentenceTransformersConfig(ConfigModel):
     """Texts waiting at most; beyond it requests get 503 with Retry-After."""
     load_wait_seconds: float = Field(30.0, ge=0)
     """How long a request waits for the model while it is still loading before a 503."""
+    trust_remote_code: bool = False
+    """Accepted for compatibility: corral's embedders run no code shipped with a model, so there is
+    nothing to trust either way."""
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:

@@ -69,6 +69,7 @@ async def create(config: BuiltinResponsesConfig, deps: ProviderDeps) -> BuiltinR
         files=routers.get(FILES),
         connectors=routers.get(CONNECTORS),
         tool_runtime=routers.get(TOOL_RUNTIME),
+        vector_settings=deps.vector_stores,
     )
     provider = BuiltinResponses(services, config.max_infer_iters, config.background_lease_seconds)
     await provider.start()

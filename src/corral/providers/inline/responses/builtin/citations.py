@@ -16,14 +16,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from corral.apis.vector_io.settings import PromptTemplates
+from corral.providers.vector_stores.chunking import count_tokens
+
 _FILE_ID = re.compile(r"^file-[A-Za-z0-9_\-]{1,120}$")
 _URL_ID = re.compile(r"^url-[0-9]{1,6}$")
 _MAX_MARKER = 140
-
-CITE_INSTRUCTION = (
-    "When an answer uses a result, write that result's marker (for example {marker}) right "
-    "after the sentence that uses it, before the full stop."
-)
 
 
 def marker(file_id: str) -> str:
@@ -31,19 +29,69 @@ def marker(file_id: str) -> str:
     return f"<|{file_id}|>"
 
 
-def format_results(query: str, results: Sequence[dict[str, Any]]) -> str:
-    """The tool message the model reads for one file_search call."""
+class _Fields(dict[str, Any]):
+    """Template fields; a placeholder the template names but corral lacks stays as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: str, fields: dict[str, Any]) -> str:
+    # ``{chunk.content}`` is a dotted placeholder in Llama Stack's templates: give it as a key.
+    return template.replace("{chunk.content}", "{chunk_content}").format_map(_Fields(fields))
+
+
+def format_results(
+    query: str,
+    results: Sequence[dict[str, Any]],
+    prompts: PromptTemplates | None = None,
+    max_tokens: int | None = None,
+) -> str:
+    """The tool message the model reads for one file_search call.
+
+    Written with the run config's ``vector_stores`` templates (Llama Stack's by
+    default): a header, one block per result (with its citation marker when
+    annotations are on), a footer and the context line. Results past
+    `max_tokens` (``chunk_retrieval_params.max_tokens_in_context``) are left out.
+    """
+    prompts = prompts or PromptTemplates()
     if not results:
         return f'file_search found nothing for "{query}".'
-    lines = [f'file_search found {len(results)} result(s) for "{query}":', ""]
+    blocks: list[str] = []
+    used = 0
     for index, hit in enumerate(results, 1):
-        score = hit.get("score")
-        scored = f" (score {score:.3f})" if isinstance(score, int | float) else ""
-        lines.append(f"[{index}] {marker(hit['file_id'])} {hit.get('filename') or ''}{scored}")
-        lines.append(str(hit.get("text") or "").strip())
-        lines.append("")
-    lines.append(CITE_INSTRUCTION.format(marker=marker(results[0]["file_id"])))
-    return "\n".join(lines)
+        block = _result_block(index, hit, prompts)
+        used += count_tokens(block)
+        if max_tokens is not None and used > max_tokens and blocks:
+            break
+        blocks.append(block)
+    fields = {"num_chunks": len(blocks), "query": query}
+    instruction = prompts.annotation_instruction if prompts.annotations else ""
+    parts = [
+        _fill(prompts.header, fields),
+        *blocks,
+        _fill(prompts.footer, fields),
+        _fill(prompts.context, {**fields, "annotation_instruction": instruction}),
+    ]
+    return "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+
+
+def _result_block(index: int, hit: dict[str, Any], prompts: PromptTemplates) -> str:
+    text = str(hit.get("text") or "").strip()
+    metadata = {"filename": hit.get("filename") or "", **(hit.get("attributes") or {})}
+    score = hit.get("score")
+    if isinstance(score, int | float):
+        metadata["score"] = round(float(score), 3)
+    if prompts.annotations:
+        metadata_text = ", ".join(f"{k}: {v}" for k, v in metadata.items())
+        fields = {
+            "index": index,
+            "metadata_text": metadata_text,
+            "file_id": hit["file_id"],
+            "chunk_text": text,
+        }
+        return _fill(prompts.annotated_chunk, fields)
+    return _fill(prompts.chunk, {"index": index, "chunk_content": text, "metadata": metadata})
 
 
 class CitationFilter:

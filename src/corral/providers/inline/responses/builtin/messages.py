@@ -26,13 +26,19 @@ from typing import Any
 
 import orjson
 
+from corral.apis.vector_io.settings import VectorStoreSettings
 from corral.providers.inline.responses.builtin.citations import format_results
 
 FILE_SEARCH_FUNCTION = "file_search"
 
 
-def chat_messages(system: str | None, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def chat_messages(
+    system: str | None,
+    items: Iterable[dict[str, Any]],
+    settings: VectorStoreSettings | None = None,
+) -> list[dict[str, Any]]:
     """The chat messages for a system text and a list of stored items."""
+    settings = settings or VectorStoreSettings()
     out: list[dict[str, Any]] = []
     if system:
         out.append({"role": "system", "content": system})
@@ -52,7 +58,11 @@ def chat_messages(system: str | None, items: Iterable[dict[str, Any]]) -> list[d
                 out, item["id"], FILE_SEARCH_FUNCTION, orjson.dumps({"query": query}).decode()
             )
             results = item.get("results")
-            content = format_results(query, results) if results is not None else "(no results)"
+            content = (
+                format_results(query, results, settings.prompts, settings.max_tokens_in_context)
+                if results is not None
+                else "(no results)"
+            )
             out.append({"role": "tool", "tool_call_id": item["id"], "content": content})
         elif kind == "web_search_call":
             action = item.get("action") or {}

@@ -11,7 +11,7 @@ input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from corral.apis.context import RequestContext
@@ -20,6 +20,7 @@ from corral.apis.responses.models import (
     TextFormatJsonObject,
     TextFormatJsonSchema,
 )
+from corral.apis.vector_io.settings import VectorStoreSettings
 from corral.core.conversations import check_conversation_id, new_item_id, stored_item
 from corral.errors import InvalidParameter, NotFound, ServiceUnavailable
 from corral.providers.inline.responses.builtin.draft import ResponseDraft
@@ -51,6 +52,8 @@ class Services:
     files: Any = None
     connectors: Any = None
     tool_runtime: Any = None
+    #: The run config's ``vector_stores`` tuning (file_search prompts and context budget).
+    vector_settings: VectorStoreSettings = field(default_factory=VectorStoreSettings)
 
 
 @dataclass
@@ -214,7 +217,7 @@ async def prepare(
     tools = build_tools(request)
     runner = None
     if tools.file_search is not None:
-        runner = FileSearchRunner(s.vector_io, tools.file_search, ctx)
+        runner = FileSearchRunner(s.vector_io, tools.file_search, ctx, s.vector_settings)
         await runner.check_stores()
     web_search = None
     if tools.web_search_index is not None:
@@ -239,7 +242,7 @@ async def prepare(
         s.store.check_create(ctx.user, draft.id)
     setup = LoopSetup(
         draft=draft,
-        messages=chat_messages(system, [*context, *model_items]),
+        messages=chat_messages(system, [*context, *model_items], s.vector_settings),
         chat_base=_chat_base(request, model),
         tools=tools,
         max_iters=request.max_infer_iters or max_iters,

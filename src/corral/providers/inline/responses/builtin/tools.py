@@ -31,6 +31,7 @@ from corral.apis.responses.models import (
     WebSearchTool,
 )
 from corral.apis.vector_io.models import RankingOptions, SearchRequest
+from corral.apis.vector_io.settings import VectorStoreSettings
 from corral.errors import CorralError, InvalidParameter
 from corral.providers.inline.responses.builtin import events as ev
 from corral.providers.inline.responses.builtin.citations import format_results
@@ -173,10 +174,17 @@ def _tool_choice(request: CreateResponseRequest, tools: ToolSet) -> Any:
 class FileSearchRunner:
     """Runs file_search calls against the vector_io router with the caller's identity."""
 
-    def __init__(self, vector_io: Any, tool: FileSearchTool, ctx: RequestContext) -> None:
+    def __init__(
+        self,
+        vector_io: Any,
+        tool: FileSearchTool,
+        ctx: RequestContext,
+        settings: VectorStoreSettings | None = None,
+    ) -> None:
         self._vector_io = vector_io
         self._tool = tool
         self._ctx = ctx
+        self._settings = settings or VectorStoreSettings()
         #: file id → filename of every result shown to the model (for citations).
         self.files: dict[str, str] = {}
 
@@ -211,7 +219,12 @@ class FileSearchRunner:
             try:
                 item["results"] = await self._search(query)
                 item["status"] = "completed"
-                content = format_results(query, item["results"])
+                content = format_results(
+                    query,
+                    item["results"],
+                    self._settings.prompts,
+                    self._settings.max_tokens_in_context,
+                )
             except CorralError as exc:
                 item["status"] = "failed"
                 content = f"file_search failed: {exc.message}"

@@ -1,0 +1,1 @@
+"""File processors: Llama Stack 0.7's file_processors API."""
