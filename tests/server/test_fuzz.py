@@ -48,7 +48,9 @@ def stubs() -> Iterator[IdentityStubs]:
         yield running
 
 
-def _schemathesis(base_url: str, headers: list[str]) -> subprocess.CompletedProcess[str]:
+def _schemathesis(
+    base_url: str, headers: list[str], workdir: Path
+) -> subprocess.CompletedProcess[str]:
     st = Path(sys.executable).with_name("st")
     command = [
         str(st),
@@ -77,7 +79,10 @@ def _schemathesis(base_url: str, headers: list[str]) -> subprocess.CompletedProc
     ]
     for header in headers:
         command += ["--header", header]
-    return subprocess.run(command, capture_output=True, text=True, timeout=SECONDS_PER_RUN + 90)
+    # Run in `workdir`: schemathesis keeps its state in ./.schemathesis/.
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=SECONDS_PER_RUN + 90, cwd=workdir
+    )
 
 
 @pytest.mark.parametrize("auth", [False, True], ids=["auth-off", "auth-on"])
@@ -86,7 +91,8 @@ def test_no_operation_answers_5xx_or_breaks_its_schema(
 ) -> None:
     config = responses_config(script.url, auth=AUTH.format(url=stubs.url) if auth else "")
     with run_server(config, tmp_path, timeout=60) as server:
-        result = _schemathesis(server.base_url, ["Authorization: Bearer t-user1"] if auth else [])
+        headers = ["Authorization: Bearer t-user1"] if auth else []
+        result = _schemathesis(server.base_url, headers, tmp_path)
     output = result.stdout + result.stderr
     # Check failures (a 5xx, an undocumented status or body) fail the test; a crash inside
     # the generator itself (a "Runtime Error" of hypothesis, not of corral) is reported only.
