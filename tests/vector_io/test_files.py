@@ -216,7 +216,9 @@ def test_bad_vector_store_requests_are_400(server: RunningServer, client: openai
         assert r.status_code == 400, (url, body, r.text)
         error = r.json()["error"]
         assert error["type"] == "invalid_request_error" and param in error["param"], error
-    not_json = httpx.post(f"{base}/{store.id}/search", content=b"{nope")
+    not_json = httpx.post(
+        f"{base}/{store.id}/search", content=b"{nope", headers={"content-type": "application/json"}
+    )
     assert not_json.status_code == 400
     with pytest.raises(openai.NotFoundError):
         client.vector_stores.retrieve("vs_missing")

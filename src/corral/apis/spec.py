@@ -36,12 +36,12 @@ class Api(StrEnum):
     responses = "responses"
     conversations = "conversations"
     prompts = "prompts"
-    connectors = "connectors"
-    tool_runtime = "tool_runtime"
     batches = "batches"
     datasetio = "datasetio"
     scoring = "scoring"
     eval = "eval"
+    connectors = "connectors"
+    tool_runtime = "tool_runtime"
 
 
 #: Routing-table API → the provider API it routes (the "auto-routed pairs").
@@ -49,10 +49,10 @@ ROUTING_TABLES: Mapping[str, Api] = {
     "models": Api.inference,
     "shields": Api.safety,
     "vector_stores": Api.vector_io,
-    "tool_groups": Api.tool_runtime,
     "datasets": Api.datasetio,
     "scoring_functions": Api.scoring,
     "benchmarks": Api.eval,
+    "tool_groups": Api.tool_runtime,
 }
 
 #: APIs with exactly one provider, which is also their router (nothing to route on).
@@ -84,7 +84,6 @@ UNSERVED_APIS = frozenset(
 UNSERVED_PROVIDER_TYPES: Mapping[tuple[Api, str], str] = {
     (Api.tool_runtime, "inline::rag-runtime"): "use the file_search tool of the Responses API",
     (Api.tool_runtime, "inline::file_search"): "use the file_search tool of the Responses API",
-    (Api.tool_runtime, "inline::file-search"): "use the file_search tool of the Responses API",
     (Api.tool_runtime, "remote::model-context-protocol"): "use connectors: and mcp tools",
     (Api.tool_runtime, "remote::wolfram-alpha"): "no Wolfram Alpha provider",
 }

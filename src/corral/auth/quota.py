@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from corral.apis.context import QuotaClient, User
 from corral.apis.storage import KVStore
 from corral.config.quota import QuotaConfig
+from corral.storage.breaker import StoreBreaker
 
 PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 PRINCIPAL_CACHE_SIZE = 10000
@@ -87,18 +88,26 @@ class QuotaPolicy:
         self.proxies = TrustedProxies(config.trusted_proxies)
         self.clock = clock
         self.store: KVStore | None = None
+        self.breaker = StoreBreaker(
+            "the quota store",
+            timeout=config.store_timeout_ms / 1000,
+            threshold=config.breaker_threshold,
+            cooldown=config.breaker_cooldown_seconds,
+        )
         self._principal_keys: dict[str, str] = {}
 
     def by_principal(self, user: User | None) -> bool:
         """True when `user` is counted by principal (so X-Forwarded-For does not matter)."""
         return user is not None and self.auth_enabled
 
-    def client(self, user: User | None, peer: str, forwarded_for: str | None) -> tuple[str, int]:
+    def client(self, user: User | None, peer: str, forwarded_for: str | None) -> QuotaClient:
         """(counter key prefix, limit) for this caller."""
         if user is not None and self.auth_enabled:
-            return self._principal_key(user.principal), self.config.authenticated_max_requests
+            return QuotaClient(
+                self._principal_key(user.principal), self.config.authenticated_max_requests
+            )
         ip = self.proxies.client_ip(peer, forwarded_for)
-        return f"ip:{ip}", self.config.anonymous_max_requests
+        return QuotaClient(f"ip:{ip}", self.config.anonymous_max_requests)
 
     def _principal_key(self, principal: str) -> str:
         """``user:<hash>``, remembered (bounded) so a busy caller is hashed once."""
@@ -111,12 +120,14 @@ class QuotaPolicy:
         return key
 
     async def count(self, client_key: str, limit: int) -> QuotaState:
-        """Count one request; raises the store's error when it is unavailable."""
+        """Count one request; raises the store's error (or a timeout) when it is unavailable."""
         assert self.store is not None
         now = self.clock()
         window_start = math.floor(now / self.period) * self.period
         window_end = window_start + self.period
-        count, _ = await self.store.incr(f"{client_key}:{window_start}", window_end - now)
+        # A deadline and a breaker: a hung store costs one deadline, not one per request.
+        incr = self.store.incr(f"{client_key}:{window_start}", window_end - now)
+        count, _ = await self.breaker.call(incr)
         reset = max(1, math.ceil(window_end - now))
         return QuotaState(count <= limit, limit, max(0, limit - count), reset)
 

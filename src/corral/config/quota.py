@@ -41,6 +41,14 @@ class QuotaConfig(ConfigModel):
     """Window length: `minute`, `hour` or `day` (windows are aligned to the clock)."""
     on_store_error: Literal["deny", "allow"] = "deny"
     """`deny` (503) or `allow` when the counter store is unreachable."""
+    store_timeout_ms: int = Field(500, ge=1, le=60000)
+    """Deadline of one counter call; a store slower than this counts as failing."""
+    breaker_threshold: int = Field(3, ge=1)
+    """Failed counter calls in a row (timeouts or errors) after which the store is not asked
+    for `breaker_cooldown_seconds`: requests get `on_store_error` at once."""
+    breaker_cooldown_seconds: float = Field(5.0, gt=0)
+    """How long the store is left alone after `breaker_threshold` failures; then one request
+    probes it (success closes the breaker)."""
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses (or CIDRs) whose X-Forwarded-For header is believed.",

@@ -4,10 +4,19 @@ Writes go through the store's bounded `WriteQueue`, after the response has been
 handed to the client; a streamed completion is assembled from its raw chunks in
 the writer task, not on the request path. Reads are filtered by access policy
 as ``sql_record::<table>::<id>`` records owned by the stamped principal.
+
+Upstreams may reuse completion ids, so two users' completions can share one.
+A row is therefore keyed by the id *and* its owner (``<id>@<hash of the
+principal>``; unauthenticated rows keep the bare id), with the completion's
+own id in ``completion_id``: neither owner's record replaces or hides the
+other's. A lookup tries the caller's own key first, then any visible row with
+that completion id (an access_policy may let one user read another's), then
+a bare-id row written before this scheme.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +33,7 @@ from corral.storage.write_queue import WriteQueue
 
 COLUMNS = [
     Column("id", "string", primary_key=True),
+    Column("completion_id", "string", index=True),
     Column("created", "integer", index=True),
     Column("model", "string", index=True),
     Column("owner_principal", "string", index=True),
@@ -51,6 +61,7 @@ class InferenceStore:
     ) -> None:
         self._store = store
         self._table = table
+        self.table = table
         self._access = access
         self._queue: WriteQueue[PendingWrite] = WriteQueue(
             f"{table} (inference store)", max_queue, writers, self._write_batch
@@ -82,18 +93,47 @@ class InferenceStore:
         await self._store.insert_many(self._table, rows, key=["id"])
 
     def _visible(self, row: dict[str, Any], user: User | None) -> bool:
-        owner = None
-        if row.get("owner_principal"):
-            owner = Owner(
-                principal=row["owner_principal"], attributes=row.get("access_attributes") or {}
+        policy_id = f"sql_record::{self._table}::{row.get('completion_id') or row['id']}"
+        return self._access.is_allowed(user, "read", policy_id, _owner(row))
+
+    async def _find(self, completion_id: str, user: User | None) -> dict[str, Any] | None:
+        """The row `user` sees under `completion_id`: theirs, another visible one, a legacy one."""
+        if user is not None:
+            own = await self._store.fetch_one(self._table, {"id": row_key(completion_id, user)})
+            if own is not None and self._visible(own, user):
+                return own
+        page = await self._store.fetch_page(
+            self._table, {"completion_id": completion_id}, order_by="created", limit=20
+        )
+        for row in page.rows:
+            if self._visible(row, user):
+                return row
+        legacy = await self._store.fetch_one(self._table, {"id": completion_id})
+        if legacy is not None and self._visible(legacy, user):
+            return legacy
+        return None
+
+    async def owner(self, completion_id: str, user: User | None) -> tuple[bool, Owner | None]:
+        """(found, owner) of the record `user` would be shown under `completion_id`.
+
+        For ``/v1/access/explain``: the same lookup `get` does, without the access check.
+        """
+        row = None
+        if user is not None:
+            row = await self._store.fetch_one(self._table, {"id": row_key(completion_id, user)})
+        if row is None:
+            page = await self._store.fetch_page(
+                self._table, {"completion_id": completion_id}, order_by="created", limit=1
             )
-        policy_id = f"sql_record::{self._table}::{row['id']}"
-        return self._access.is_allowed(user, "read", policy_id, owner)
+            row = page.rows[0] if page.rows else None
+        if row is None:
+            row = await self._store.fetch_one(self._table, {"id": completion_id})
+        return (row is not None, _owner(row) if row is not None else None)
 
     async def get(self, completion_id: str, user: User | None) -> dict[str, Any]:
         """One stored completion with its input messages."""
-        row = await self._store.fetch_one(self._table, {"id": completion_id})
-        if row is None or not self._visible(row, user):
+        row = await self._find(completion_id, user)
+        if row is None:
             raise NotFound(
                 f"chat completion {completion_id!r} not found", code="completion_not_found"
             )
@@ -109,7 +149,11 @@ class InferenceStore:
             raise InvalidParameter("limit", "must be between 1 and 1000")
         where = {"model": model} if model else {}
         rows: list[dict[str, Any]] = []
-        cursor, has_more = after, True
+        cursor: str | None = None
+        if after is not None:  # a completion id: the page cursor is its row's key
+            found = await self._find(after, user)
+            cursor = found["id"] if found is not None else after
+        has_more = True
         while len(rows) < limit and has_more:
             page = await self._store.fetch_page(
                 self._table,
@@ -139,7 +183,8 @@ def _row(item: PendingWrite) -> dict[str, Any] | None:
         return None
     user = item.user
     return {
-        "id": completion["id"],
+        "id": row_key(completion["id"], user),
+        "completion_id": completion["id"],
         "created": int(completion.get("created") or time.time()),
         "model": str(completion.get("model", "")),
         "owner_principal": user.principal if user else None,
@@ -147,6 +192,19 @@ def _row(item: PendingWrite) -> dict[str, Any] | None:
         "input_messages": item.messages,
         "completion": completion,
     }
+
+
+def row_key(completion_id: str, user: User | None) -> str:
+    """The row's primary key: the completion id, qualified by its owner when there is one."""
+    if user is None:
+        return completion_id
+    return f"{completion_id}@{hashlib.sha256(user.principal.encode()).hexdigest()[:16]}"
+
+
+def _owner(row: dict[str, Any]) -> Owner | None:
+    if not row.get("owner_principal"):
+        return None
+    return Owner(principal=row["owner_principal"], attributes=row.get("access_attributes") or {})
 
 
 def _payload(row: dict[str, Any]) -> dict[str, Any]:

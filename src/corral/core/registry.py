@@ -36,14 +36,15 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.inline.vector_io.faiss",
     "corral.providers.remote.vector_io.pgvector",
     "corral.providers.inline.responses.builtin",
-    "corral.providers.remote.tool_runtime.tavily_search",
-    "corral.providers.remote.tool_runtime.brave_search",
-    "corral.providers.remote.tool_runtime.bing_search",
     "corral.providers.inline.batches.reference",
     "corral.providers.inline.datasetio.localfs",
+    "corral.providers.remote.datasetio.huggingface",
     "corral.providers.inline.scoring.basic",
     "corral.providers.inline.scoring.llm_as_judge",
     "corral.providers.inline.eval.builtin",
+    "corral.providers.remote.tool_runtime.tavily_search",
+    "corral.providers.remote.tool_runtime.brave_search",
+    "corral.providers.remote.tool_runtime.bing_search",
 )
 
 ENTRY_POINT_GROUP = "corral.providers"

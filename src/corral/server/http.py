@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from corral.apis.shapes import TAG_ERROR
-from corral.errors import InvalidParameter, InvalidRequest, PayloadTooLarge
+from corral.errors import InvalidParameter, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from corral.server.errors import handle_exception
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -88,8 +88,26 @@ def json_response(
     return JSONResponse(content, status_code=status, headers=headers)
 
 
+def require_json_media_type(request: Request) -> None:
+    """415 unless the body is declared ``application/json`` (or ``application/<x>+json``).
+
+    A browser sends a cross-origin "simple request" (``text/plain``, form
+    encodings) without a CORS preflight; refusing those media types keeps a
+    page from driving a JSON route of a server it can reach.
+    """
+    declared = request.headers.get("content-type", "")
+    media = declared.partition(";")[0].strip().lower()
+    if media != "application/json" and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        raise UnsupportedMediaType(
+            f"the request body must be sent as application/json (got {declared or 'none'!r})"
+        )
+
+
 async def read_json(request: Request, limit: int | None = None) -> Any:
-    """The parsed JSON body; a bad body is a 400, an oversized one a 413."""
+    """The parsed JSON body; a bad body is a 400, an oversized one a 413, a non-JSON type 415."""
+    require_json_media_type(request)
     if limit is not None:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > limit:

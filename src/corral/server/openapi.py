@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,8 @@ from pydantic import BaseModel, TypeAdapter
 
 from corral import __version__
 from corral.server.http import ApiRoute
+
+_CONVERTOR = re.compile(r"\{(\w+):\w+\}")
 
 _ERROR_SCHEMA = {
     "type": "object",
@@ -35,7 +38,7 @@ def build_openapi(routes: list[ApiRoute]) -> dict[str, Any]:
     for route in routes:
         for index, path in enumerate((route.path, *route.aliases)):
             op = _operation(route, components, deprecated=index > 0)
-            paths.setdefault(path, {})[route.method.lower()] = op
+            paths.setdefault(openapi_path(path), {})[route.method.lower()] = op
     return {
         "openapi": "3.1.0",
         "info": {"title": "corral", "version": __version__},
@@ -44,12 +47,22 @@ def build_openapi(routes: list[ApiRoute]) -> dict[str, Any]:
     }
 
 
+def openapi_path(path: str) -> str:
+    """A route path as an OpenAPI template: ``{model_id:path}`` becomes ``{model_id}``.
+
+    A value with a slash is sent percent-encoded (``up%2Fmodel-1``); the server
+    decodes it before routing, so the ``path`` convertor still receives it whole.
+    """
+    return _CONVERTOR.sub(r"{\1}", path)
+
+
 def _operation(route: ApiRoute, components: dict[str, Any], deprecated: bool) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": route.summary,
         "tags": [route.tag],
         "operationId": _operation_id(route, deprecated),
         "responses": {
+            **_no_content(route),
             "200": _response(route, components),
             "default": {
                 "description": "Error",
@@ -75,10 +88,20 @@ def _operation(route: ApiRoute, components: dict[str, Any], deprecated: bool) ->
     return op
 
 
+def _no_content(route: ApiRoute) -> dict[str, Any]:
+    """A delete that declares no body may answer 204 (models, shields)."""
+    if route.method == "DELETE" and route.response_model is None:
+        return {"204": {"description": "Deleted"}}
+    return {}
+
+
 def _response(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
+    """200: JSON, and for a streaming route also Server-Sent Events (``"stream": true``)."""
     content: dict[str, Any] = {}
     if route.response_model is not None:
         content["application/json"] = {"schema": _schema(route.response_model, components)}
+    elif route.streaming:
+        content["application/json"] = {"schema": {"type": "object"}}
     if route.streaming:
         content["text/event-stream"] = {"schema": {"type": "string"}}
     return {"description": "OK", "content": content} if content else {"description": "OK"}
@@ -98,6 +121,6 @@ def _schema(
 def _operation_id(route: ApiRoute, deprecated: bool) -> str:
     words = [p for p in route.path.split("/") if p and not p.startswith("{") and p != "v1"]
     base = route.method.lower() + "_" + "_".join(w.replace("-", "_") for w in words)
-    if "{" in route.path:
+    if route.path.endswith("}"):  # one item (``.../files/{file_id}``), not the list under it
         base += "_by_id"
     return base + ("_alias" if deprecated else "")

@@ -32,10 +32,11 @@ from __future__ import annotations
 import asyncio
 import http
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
 from corral.config.server import ServerLimits
@@ -49,11 +50,6 @@ from corral.errors import (
 from corral.server.errors import error_response
 
 log = logging.getLogger("corral.server")
-
-#: While a client that half-closed waits for an answer not yet started, how often to check it
-#: is still there (see `CorralHttpProtocol.eof_received`).
-PROBE_SECONDS = 0.5
-PROBE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 #: Where the app's lifespan leaves the limits for the protocol (uvicorn's lifespan state).
 LIMITS_STATE_KEY = "corral.server_limits"
@@ -126,7 +122,6 @@ class CorralHttpProtocol(HttpToolsProtocol):
         self._body_timer: asyncio.TimerHandle | None = None
         self._refusal: CorralError | None = None
         self._eof = False
-        self._probe_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Wrap the transport; refuse the connection when too many are open."""
@@ -149,20 +144,18 @@ class CorralHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def eof_received(self) -> bool | None:  # type: ignore[override]
-        """A half-closed client still gets the answer to the request it sent in full.
+        """The client sent FIN after a complete request: it may have gone, or only half-closed.
 
-        TCP cannot tell a half-close (``shutdown(SHUT_WR)``) from a client that
-        closed and went away; only writing tells, since a closed peer answers
-        with a reset. So until the answer starts, the client is probed with an
-        interim ``100 Continue`` (which HTTP/1.1 clients skip); once a probe
-        fails the connection is lost and the app sees ``http.disconnect``, so
-        work for a client that left (a long generation) stops.
+        The two look the same here, so (as Go's net/http does) the app is told
+        the client is gone (``http.disconnect`` from `receive`: long work such as
+        a generation stops) while the connection stays open for writing: an answer
+        the app still sends reaches a client that only half-closed.
         """
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete and not cycle.more_body:
             self._eof = True
-            if self.scope.get("http_version") != "1.0":  # HTTP/1.0 has no interim responses
-                self._probe_timer = self.loop.call_later(PROBE_SECONDS, self._probe)
+            cycle.corral_eof = True  # type: ignore[attr-defined]
+            cycle.message_event.set()
             return True  # keep the transport open for writing; closed after the answer
         self.transport.close()  # sends what the coalescing transport still holds, then closes
         return None
@@ -206,6 +199,9 @@ class CorralHttpProtocol(HttpToolsProtocol):
             self._head_timer.cancel()
             self._head_timer = None
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None:  # the app's task has not started: it will take this `receive`
+            cycle.receive = _eof_aware(cycle)  # type: ignore[method-assign,assignment]
 
     def on_body(self, body: bytes) -> None:
         """Note when the body last moved (the body timer reads it)."""
@@ -232,16 +228,6 @@ class CorralHttpProtocol(HttpToolsProtocol):
         """The parser refused the request: answer in the JSON envelope, then close."""
         refusal, self._refusal = self._refusal, None
         self._refuse(refusal or InvalidRequest(msg, code="invalid_http"))
-
-    def _probe(self) -> None:
-        self._probe_timer = None
-        cycle = self.cycle
-        if cycle is None or cycle.response_started or cycle.response_complete:
-            return  # the answer's own writes show whether the client is there
-        if self.transport.is_closing():
-            return
-        self.transport.write(PROBE)
-        self._probe_timer = self.loop.call_later(PROBE_SECONDS, self._probe)
 
     def _on_head_timeout(self) -> None:
         self._head_timer = None
@@ -282,10 +268,25 @@ class CorralHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _cancel_timers(self) -> None:
-        for timer in (self._head_timer, self._body_timer, self._probe_timer):
+        for timer in (self._head_timer, self._body_timer):
             if timer is not None:
                 timer.cancel()
-        self._head_timer = self._body_timer = self._probe_timer = None
+        self._head_timer = self._body_timer = None
+
+
+def _eof_aware(cycle: RequestResponseCycle) -> Callable[[], Awaitable[Any]]:
+    """`cycle.receive`, answering ``http.disconnect`` once the client sent FIN (eof_received)."""
+    receive = cycle.receive
+
+    async def eof_aware_receive() -> Any:
+        if getattr(cycle, "corral_eof", False):
+            return {"type": "http.disconnect"}
+        message = await receive()
+        if getattr(cycle, "corral_eof", False) and not message.get("body"):
+            return {"type": "http.disconnect"}  # woken by the FIN, not by more body
+        return message
+
+    return eof_aware_receive
 
 
 def _head_message(limit: int, unit: str) -> str:

@@ -27,6 +27,7 @@ from corral.config.storage import (
     SqlSqliteBackend,
     StorageConfig,
 )
+from corral.storage.files import StoreFiles
 from corral.storage.kv_sqlite import SqliteKVBackend, sqlite_path
 from corral.storage.sql_store import SqlBackend
 
@@ -65,6 +66,8 @@ class StorageManager:
         self._redis_prefix = redis_key_prefix
         self._backends: dict[str, Any] = {}
         self._extra: list[Any] = []
+        #: The SQLite files opened, checked again by the health route.
+        self.files = StoreFiles()
 
     async def open(self) -> None:
         """Connect every declared backend; a backend that is down is a startup error."""
@@ -72,6 +75,13 @@ class StorageManager:
             backend = self._make(name, config)
             await _open_or_explain(backend, config.type)
             self._backends[name] = backend
+            self._watch(name, backend)
+
+    def _watch(self, name: str, backend: Any) -> None:
+        if isinstance(backend, SqliteKVBackend):
+            self.files.add(name, backend.address)
+        elif isinstance(backend, SqlBackend) and backend.dialect == "sqlite":
+            self.files.add(name, backend.address)
 
     def _make(self, name: str, config: Any) -> Any:
         if isinstance(config, KVSqliteBackend):
@@ -122,6 +132,7 @@ class StorageManager:
         backend = SqliteKVBackend(f"inline:{db_path}", db_path)
         await _open_or_explain(backend, "sqlite")
         self._extra.append(backend)
+        self._watch(backend.name, backend)
         return backend.store(namespace)
 
     async def inline_sqlite_sql(self, db_path: str, table: str) -> SqlStore:
@@ -131,6 +142,7 @@ class StorageManager:
         backend = SqlBackend(f"inline:{db_path}", url, str(path), None)
         await _open_or_explain(backend, "sqlite")
         self._extra.append(backend)
+        self._watch(backend.name, backend)
         return backend.store(table)
 
     async def sql_or_default(

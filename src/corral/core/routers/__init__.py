@@ -31,10 +31,10 @@ ROUTERS: tuple[AnyRouterSpec, ...] = (
     FILES,
     VECTOR_IO,
     RESPONSES,
-    TOOL_RUNTIME,
     BATCHES,
     DATASETIO,
     SCORING,
     EVAL,
+    TOOL_RUNTIME,
 )
 BUILTIN_ROUTERS: tuple[AnyRouterSpec, ...] = (CONVERSATIONS, PROMPTS, CONNECTORS)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from corral.auth.providers.base import AuthProvider, RequestInfo
 from corral.auth.providers.cache import IdentityCache, token_key
-from corral.errors import IdentityProviderUnavailable, Unauthenticated
+from corral.errors import IdentityProviderUnavailable, InvalidRequest, Unauthenticated
 from corral.server.errors import send_error
 
 log = logging.getLogger("corral.auth")
@@ -28,14 +28,25 @@ PUBLIC_PATHS = frozenset({"/v1/health", "/v1/version"})
 
 
 def bearer_token(scope: Scope) -> str | None:
-    """The token of an ``Authorization: Bearer`` header, if any."""
+    """The token of an ``Authorization: Bearer`` header, if any.
+
+    Two Authorization headers are refused (400): a proxy and the server could
+    each believe a different one.
+    """
+    found: bytes | None = None
     for name, value in scope["headers"]:
         if name == b"authorization":
-            text: str = value.decode("latin-1")
-            scheme, _, token = text.partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                return token.strip()
-            return None
+            if found is not None:
+                raise InvalidRequest(
+                    "the request has more than one Authorization header",
+                    code="duplicate_authorization",
+                )
+            found = value
+    if found is None:
+        return None
+    scheme, _, token = found.decode("latin-1").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
     return None
 
 
@@ -57,7 +68,11 @@ class AuthMiddleware:
             scope["user"] = None
             await self.app(scope, receive, send)
             return
-        token = bearer_token(scope)
+        try:
+            token = bearer_token(scope)
+        except InvalidRequest as exc:
+            await send_error(send, exc)
+            return
         if token is None:
             await send_error(send, Unauthenticated("an Authorization: Bearer token is required"))
             return

@@ -2,7 +2,8 @@
 
 Runs after authentication and route policy, so authenticated limits apply to
 authenticated callers. Over the limit: 429 ``{"error": {"message": "Quota
-exceeded", ...}}`` with ``Retry-After``. Counter store unavailable: 503 (or, with
+exceeded", ...}}`` with ``Retry-After``. Counter store unavailable (an error, a
+call past ``store_timeout_ms``, or the breaker open): 503 (or, with
 ``on_store_error: allow``, the request passes and the failure is logged).
 Public routes (health, version) are not counted.
 """
@@ -13,10 +14,10 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from corral.apis.context import QuotaClient
 from corral.auth.quota import QuotaPolicy
 from corral.errors import QuotaExceeded, ServiceUnavailable
 from corral.server.errors import send_error
+from corral.storage.breaker import CircuitOpen
 
 log = logging.getLogger("corral.quota")
 
@@ -37,17 +38,22 @@ class QuotaMiddleware:
         user = scope.get("user")
         peer = scope["client"][0] if scope.get("client") else "unknown"
         forwarded = None if self.policy.by_principal(user) else _header(scope, b"x-forwarded-for")
-        key, limit = self.policy.client(user, peer, forwarded)
+        client = self.policy.client(user, peer, forwarded)
+        key, limit = client
         # Kept for work done later on this client's behalf (a batch's lines count against it).
-        scope["corral.quota_client"] = QuotaClient(key, limit)
+        scope["corral.quota_client"] = client
         try:
             state = await self.policy.count(key, limit)
         except Exception as exc:
+            # With the breaker open the store was not asked; the breaker logged the outage once.
+            quiet = isinstance(exc, CircuitOpen)
             if self.policy.config.on_store_error == "allow":
-                log.warning("quota store unavailable, request admitted: %s", exc)
+                if not quiet:
+                    log.warning("quota store unavailable, request admitted: %r", exc)
                 await self.app(scope, receive, send)
                 return
-            log.warning("quota store unavailable, request refused: %s", exc)
+            if not quiet:
+                log.warning("quota store unavailable, request refused: %r", exc)
             await send_error(
                 send,
                 ServiceUnavailable(

@@ -39,11 +39,11 @@ ROUTE_MODULES = (
     responses,
     conversations,
     prompts,
-    connectors,
     batches,
     datasets,
     scoring,
     evaluation,
+    connectors,
 )
 
 

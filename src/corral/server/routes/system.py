@@ -11,6 +11,7 @@ from corral.config.redact import redacted
 from corral.core.stack import Stack
 from corral.errors import NotFound
 from corral.server.http import ApiRoute, json_response
+from corral.server.openapi import openapi_path
 
 
 class HealthInfo(BaseModel):
@@ -18,6 +19,8 @@ class HealthInfo(BaseModel):
 
     status: str
     providers: dict[str, dict[str, str]] | None = None
+    #: Storage backends whose SQLite file vanished, was replaced or cannot be written.
+    storage: dict[str, str] | None = None
 
 
 class VersionInfo(BaseModel):
@@ -57,7 +60,10 @@ class RouteList(BaseModel):
 
 
 def health_payload(stack: Stack) -> dict[str, object] | None:
-    """None when every provider is ready; else the worst state and the providers not ready."""
+    """None when every provider and store is fine; else the worst state and what is not."""
+    storage = stack.storage.files.problems()
+    if storage:
+        return {"status": "Error", "storage": storage}
     reporting = stack.health_reporting()
     if not reporting:
         return None
@@ -92,7 +98,10 @@ def routes(stack: Stack) -> list[ApiRoute]:
     version_body = {"version": __version__}
 
     async def health(request: Request) -> Response:
-        return json_response(health_payload(stack) or health_body)
+        payload = health_payload(stack)
+        if payload is not None and "storage" in payload:
+            return json_response(payload, status=503)  # writes are being lost: out of rotation
+        return json_response(payload or health_body)
 
     async def version(request: Request) -> Response:
         return json_response(version_body)
@@ -125,7 +134,11 @@ def routes(stack: Stack) -> list[ApiRoute]:
         for inst in stack.loaded.providers:
             types_by_tag.setdefault(str(inst.api), []).append(inst.entry.provider_type)
         data = [
-            {"route": r.path, "method": r.method, "provider_types": types_by_tag.get(r.tag, [])}
+            {
+                "route": openapi_path(r.path),  # as /openapi.json writes it
+                "method": r.method,
+                "provider_types": types_by_tag.get(r.tag, []),
+            }
             for r in api_routes
         ]
         return json_response({"data": data})
