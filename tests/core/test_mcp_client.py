@@ -27,7 +27,8 @@ def mcp_server() -> Iterator[RunningMcp]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[McpClient]:
-    c = McpClient(ToolsConfig.model_validate({**LOOPBACK, "mcp": {"timeout_seconds": 3}}))
+    # Generous: the machine running the suite may be loaded; the slow-tool test has its own.
+    c = McpClient(ToolsConfig.model_validate({**LOOPBACK, "mcp": {"timeout_seconds": 15}}))
     yield c
     await c.close()
 
@@ -64,12 +65,17 @@ async def test_a_failing_tool_is_a_tool_error(client: McpClient, server: McpServ
     assert await client.call_tool(server, "add", {"a": 1, "b": 1}) == "2"  # session still fine
 
 
-async def test_a_slow_tool_times_out_without_hanging(client: McpClient, server: McpServer) -> None:
-    start = time.monotonic()
-    with pytest.raises(McpFailure, match="did not answer"):
-        await client.call_tool(server, "nap", {"seconds": 30})
-    assert time.monotonic() - start < 6
-    assert await client.call_tool(server, "nap", {"seconds": 0}) == "rested"
+async def test_a_slow_tool_times_out_without_hanging(server: McpServer) -> None:
+    client = McpClient(ToolsConfig.model_validate({**LOOPBACK, "mcp": {"timeout_seconds": 3}}))
+    try:
+        await client.list_tools(server)  # the session is open: only the call is timed
+        start = time.monotonic()
+        with pytest.raises(McpFailure, match="did not answer within 3s"):
+            await client.call_tool(server, "nap", {"seconds": 30})
+        assert time.monotonic() - start < 10
+        assert await client.call_tool(server, "nap", {"seconds": 0}) == "rested"
+    finally:
+        await client.close()
 
 
 async def test_large_results_are_cut(mcp_server: RunningMcp) -> None:
@@ -142,10 +148,10 @@ def garbage() -> Iterator[int]:
 async def test_garbage_answers_are_failures_at_once(
     client: McpClient, garbage: int, path: str, message: str
 ) -> None:
-    start = time.monotonic()
+    # The message is the transport's own error, not "did not answer within 15s": the
+    # session ends as soon as the garbage arrives, not at the deadline.
     with pytest.raises(McpFailure, match=message):
         await client.list_tools(McpServer(f"http://127.0.0.1:{garbage}{path}", "junk"))
-    assert time.monotonic() - start < 2  # not the 3 s deadline: the transport's error ends it
 
 
 async def test_the_pool_keeps_at_most_max_sessions(mcp_server: RunningMcp) -> None:

@@ -13,7 +13,7 @@ from tests.fixtures.server import RunningServer, run_server
 
 
 def tools_config(
-    upstream: str, tmp: Path, extra: str = "", timeout: float = 2, tool_runtime: str = ""
+    upstream: str, tmp: Path, extra: str = "", timeout: float = 8, tool_runtime: str = ""
 ) -> str:
     return f"""
 version: 2
@@ -66,5 +66,5 @@ def agent_server(
 - {{connector_id: calc, url: "{mcp_server.http_url}", server_label: Calculator}}
 - {{connector_id: legacy, url: "{mcp_server.sse_url}"}}
 """
-    with run_server(tools_config(script.url, tmp, connectors), tmp) as running:
+    with run_server(tools_config(script.url, tmp, connectors), tmp, timeout=60) as running:
         yield running

@@ -27,7 +27,7 @@ storage:
     connectors: {{backend: kv_main, namespace: connectors}}
 tools:
   outbound: {{allow_networks: [127.0.0.0/8]}}
-  mcp: {{timeout_seconds: 3}}
+  mcp: {{timeout_seconds: 15}}
 connectors:
 - connector_id: calc
   url: {mcp.http_url}
@@ -45,7 +45,7 @@ def server(
     mcp_server: RunningMcp, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
     tmp = tmp_path_factory.mktemp("connectors")
-    with run_server(config(mcp_server, tmp), tmp) as running:
+    with run_server(config(mcp_server, tmp), tmp, timeout=60) as running:
         yield running
 
 
@@ -130,7 +130,7 @@ def test_access_policy_applies_to_connectors(mcp_server: RunningMcp, tmp_path: P
         stubs.custom_users["alice-token"] = {"principal": "alice", "access_attributes": {}}
         stubs.custom_users["bob-token"] = {"principal": "bob", "access_attributes": {}}
         extra = policy.format(url=stubs.url)
-        with run_server(config(mcp_server, tmp_path, extra), tmp_path) as secured:
+        with run_server(config(mcp_server, tmp_path, extra), tmp_path, timeout=60) as secured:
 
             def ids(token: str) -> list[str]:
                 auth = {"Authorization": f"Bearer {token}"}
@@ -149,11 +149,11 @@ def test_access_policy_applies_to_connectors(mcp_server: RunningMcp, tmp_path: P
 def test_the_store_mirrors_the_config_and_drops_removed_connectors(
     mcp_server: RunningMcp, tmp_path: Path
 ) -> None:
-    with run_server(config(mcp_server, tmp_path), tmp_path):
+    with run_server(config(mcp_server, tmp_path), tmp_path, timeout=60):
         pass
     assert _stored_ids(tmp_path) == ["calc", "down", "legacy"]
     renamed = config(mcp_server, tmp_path).replace("connector_id: legacy\n", "connector_id: old2\n")
-    with run_server(renamed, tmp_path):
+    with run_server(renamed, tmp_path, timeout=60):
         pass
     assert _stored_ids(tmp_path) == ["calc", "down", "old2"]
 

@@ -46,7 +46,7 @@ def fetching_server(
         "allow_networks: [127.0.0.0/8]", "allow_networks: [127.0.0.1/32]"
     )
     text = text.replace("tools:\n", "tools:\n  max_fetch_bytes: 4096\n", 1)
-    with run_server(text, tmp) as running:
+    with run_server(text, tmp, timeout=60) as running:
         yield running
 
 

@@ -127,9 +127,9 @@ def test_a_slow_tool_times_out_into_an_error_item(
 ) -> None:
     start = time.monotonic()
     done = ok(agent_server, input='call nap {"seconds": 60}', tools=[mcp(mcp_server.http_url)])
-    assert time.monotonic() - start < 15
+    assert time.monotonic() - start < 30
     call = done["output"][1]
-    assert call["status"] == "failed" and "did not answer within 2s" in call["error"]
+    assert call["status"] == "failed" and "did not answer within 8s" in call["error"]
     assert done["status"] == "completed"
 
 

@@ -61,7 +61,7 @@ def searching(
         GROUP.format(service=service),
         tool_runtime=runtime(service, search, GOOD_KEY),
     )
-    with run_server(text, tmp) as running:
+    with run_server(text, tmp, timeout=60) as running:
         yield service, running
 
 
@@ -167,7 +167,7 @@ def test_the_key_may_come_from_provider_data(
     script: RunningScript, search: RunningSearch, tmp_path: Path
 ) -> None:
     text = tools_config(script.url, tmp_path, tool_runtime=runtime("brave", search, None))
-    with run_server(text, tmp_path) as server:
+    with run_server(text, tmp_path, timeout=60) as server:
         header = {"X-LlamaStack-Provider-Data": json.dumps({"brave_search_api_key": GOOD_KEY})}
         done = create(server, headers=header, input="corral").json()
         assert done["output"][0]["status"] == "completed"
@@ -181,7 +181,7 @@ def test_the_key_may_come_from_provider_data(
 def test_without_a_search_provider_web_search_is_a_400(
     script: RunningScript, tmp_path: Path
 ) -> None:
-    with run_server(tools_config(script.url, tmp_path), tmp_path) as server:
+    with run_server(tools_config(script.url, tmp_path), tmp_path, timeout=60) as server:
         refused = create(server, input="corral")
         assert refused.status_code == 400
         assert "web search provider" in refused.json()["error"]["message"]

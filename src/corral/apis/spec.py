@@ -86,6 +86,7 @@ UNSERVED_APIS = frozenset(
 UNSERVED_PROVIDER_TYPES: Mapping[tuple[Api, str], str] = {
     (Api.tool_runtime, "inline::rag-runtime"): "use the file_search tool of the Responses API",
     (Api.tool_runtime, "inline::file_search"): "use the file_search tool of the Responses API",
+    (Api.tool_runtime, "inline::file-search"): "use the file_search tool of the Responses API",
     (Api.tool_runtime, "remote::model-context-protocol"): "use connectors: and mcp tools",
     (Api.tool_runtime, "remote::wolfram-alpha"): "no Wolfram Alpha provider",
 }

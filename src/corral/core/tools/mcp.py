@@ -82,6 +82,7 @@ class McpClient:
         self.policy = policy or OutboundPolicy(config.outbound)
         self.pool = SessionPool(self.policy, config.mcp)
         self._cache: dict[str, _Cached] = {}
+        self._sdk_loaded = False
 
     @property
     def timeout(self) -> float:
@@ -142,6 +143,11 @@ class McpClient:
 
     async def _guarded(self, server: McpServer, work: Any) -> Any:
         """Run `work` under the deadline; every failure becomes an `McpFailure`."""
+        if not self._sdk_loaded:
+            # The SDK is imported on first use (a server without MCP tools never pays for it),
+            # in a thread and before the deadline starts: an import is not the server's delay.
+            await asyncio.to_thread(_import_sdk)
+            self._sdk_loaded = True
         try:
             async with asyncio.timeout(self.timeout):
                 return await work
@@ -159,6 +165,11 @@ class McpClient:
     async def close(self) -> None:
         """Close every pooled session."""
         await self.pool.close()
+
+
+def _import_sdk() -> None:
+    import mcp.client.sse
+    import mcp.client.streamable_http  # noqa: F401
 
 
 def _tool(tool: Any) -> McpTool:
