@@ -1,0 +1,160 @@
+"""One chromium for the console tests, and a corral in front of loopback upstreams.
+
+The browser is Debian's chromium driven by Playwright (``executable_path``: no
+browser download). Without chromium or Playwright the tests skip with the
+reason, or fail under ``CORRAL_REQUIRE_SERVICES=1``. The server serves a
+scripted chat upstream (``echo``, ``slow-words``, ``searcher``), the
+bag-of-words embedding stub, localfs files, sqlite-vec, the rules shield, the
+Responses API and stored chat completions.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.fixtures.fake_embeddings import DIMENSION, RunningEmbedder, run_fake_embeddings
+from tests.fixtures.scripted_llm import RunningScript, run_scripted_llm
+from tests.fixtures.server import RunningServer, run_server
+from tests.fixtures.services import unavailable
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, ConsoleMessage, Page
+
+CHROMIUM = os.environ.get("CORRAL_CHROMIUM", "/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+#: Set to a folder (e.g. docs/console) to also write the documentation's screenshots there.
+SCREENSHOT_DIR = os.environ.get("CORRAL_CONSOLE_SCREENSHOTS")
+
+
+def console_config(llm_url: str, embed_url: str, *, server: str = "") -> str:
+    """A run config with chat models, embeddings, files, a vector store provider and a shield."""
+    chat = "\n".join(
+        f"- {{model_id: {m}, provider_id: script}}" for m in ("echo", "slow-words", "searcher")
+    )
+    return f"""version: 2
+providers:
+  inference:
+  - {{provider_id: script, provider_type: remote::openai-compatible, config: {{base_url: "{llm_url}", max_retries: 0}}}}
+  - {{provider_id: emb, provider_type: remote::openai-compatible, config: {{base_url: "{embed_url}", max_retries: 0}}}}
+  files:
+  - provider_id: fs
+    provider_type: inline::localfs
+    config:
+      storage_dir: "${{env.SQLITE_STORE_DIR}}/files"
+      metadata_store: {{backend: sql_main, table_name: openai_files}}
+  vector_io:
+  - provider_id: vec
+    provider_type: inline::sqlite-vec
+    config: {{db_path: "${{env.SQLITE_STORE_DIR}}/vec.db", persistence: {{backend: kv_main, namespace: vec}}}}
+  safety:
+  - {{provider_id: rules, provider_type: inline::rules, config: {{}}}}
+  responses:
+  - {{provider_id: builtin, provider_type: inline::builtin, config: {{}}}}
+shields:
+- {{shield_id: rules, provider_id: rules}}
+vector_stores:
+  default_provider_id: vec
+  default_embedding_model: {{provider_id: emb, model_id: bow-embed}}
+storage:
+  backends:
+    kv_main: {{type: kv_sqlite, db_path: "${{env.SQLITE_STORE_DIR}}/kv.db"}}
+    sql_main: {{type: sql_sqlite, db_path: "${{env.SQLITE_STORE_DIR}}/sql.db"}}
+  stores:
+    metadata: {{backend: kv_main, namespace: registry}}
+    inference: {{backend: sql_main, table_name: inference_store}}
+    responses: {{backend: sql_main, table_name: responses}}
+    conversations: {{backend: sql_main, table_name: openai_conversations}}
+models:
+{chat}
+- {{model_id: bow-embed, provider_id: emb, model_type: embedding, metadata: {{embedding_dimension: {DIMENSION}}}}}
+{server}"""
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless chromium for the whole session (a page per test)."""
+    if not Path(CHROMIUM).exists():
+        unavailable(f"{CHROMIUM} is missing (scripts/test installs Debian's chromium as root)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def llm() -> Iterator[RunningScript]:
+    with run_scripted_llm() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Iterator[RunningEmbedder]:
+    with run_fake_embeddings() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def corral(
+    llm: RunningScript, embedder: RunningEmbedder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """corral without authentication, shared by the console tests."""
+    tmp = tmp_path_factory.mktemp("console")
+    with run_server(console_config(llm.url, embedder.url), tmp) as running:
+        yield running
+
+
+@dataclass
+class ConsolePage:
+    """A browser tab on the console that records console errors and uncaught exceptions."""
+
+    page: Page
+    base_url: str
+    shots: Path
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, name: str) -> None:
+        self.page.goto(f"{self.base_url}/console/#/{name}")
+        self.page.wait_for_selector("main h1")
+
+    def screenshot(self, name: str) -> Path:
+        path = self.shots / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        if SCREENSHOT_DIR:
+            target = ROOT / SCREENSHOT_DIR
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / path.name)
+        return path
+
+    def record(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+
+def open_tab(browser: Browser, base_url: str, shots: Path) -> Iterator[ConsolePage]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    tab = ConsolePage(page, base_url, shots)
+    page.on("console", tab.record)
+    page.on("pageerror", lambda exc: tab.errors.append(f"uncaught: {exc}"))
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def tab(browser: Browser, corral: RunningServer, tmp_path: Path) -> Iterator[ConsolePage]:
+    """A fresh browser context (empty sessionStorage) on the unauthenticated server."""
+    yield from open_tab(browser, corral.base_url, tmp_path)
