@@ -2,10 +2,14 @@
 
 The browser is Debian's chromium driven by Playwright (``executable_path``: no
 browser download). Without chromium or Playwright the tests skip with the
-reason, or fail under ``CORRAL_REQUIRE_SERVICES=1``. The server serves a
-scripted chat upstream (``echo``, ``slow-words``, ``searcher``), the
-bag-of-words embedding stub, localfs files, sqlite-vec, the rules shield, the
-Responses API and stored chat completions.
+reason, or fail under ``CORRAL_REQUIRE_SERVICES=1``. The one server (started
+once: server start-up is most of these tests' time) requires a bearer token,
+checked by the custom identity stub, and serves a scripted chat upstream
+(``echo``, ``slow-words``, ``searcher``), the bag-of-words embedding stub,
+localfs files, sqlite-vec, the rules shield, the Responses API and stored chat
+completions. Each test gets a new tab (its own sessionStorage) in one browser
+context; `tab` starts with the token stored as the token box stores it,
+`bare_tab` without one.
 """
 
 from __future__ import annotations
@@ -20,17 +24,19 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.fixtures.fake_embeddings import DIMENSION, RunningEmbedder, run_fake_embeddings
+from tests.fixtures.identity_stubs import IdentityStubs, run_identity_stubs
 from tests.fixtures.scripted_llm import RunningScript, run_scripted_llm
 from tests.fixtures.server import RunningServer, run_server
 from tests.fixtures.services import unavailable
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Page
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
 CHROMIUM = os.environ.get("CORRAL_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 #: Set to a folder (e.g. docs/console) to also write the documentation's screenshots there.
 SCREENSHOT_DIR = os.environ.get("CORRAL_CONSOLE_SCREENSHOTS")
+TOKEN = "console-secret-1"
 
 
 def console_config(llm_url: str, embed_url: str, *, server: str = "") -> str:
@@ -93,6 +99,20 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture(scope="session")
+def stubs() -> Iterator[IdentityStubs]:
+    with run_identity_stubs() as running:
+        running.custom_users[TOKEN] = {"principal": "alice", "message": "ok"}
+        yield running
+
+
+@pytest.fixture(scope="session")
 def llm() -> Iterator[RunningScript]:
     with run_scripted_llm() as running:
         yield running
@@ -106,11 +126,18 @@ def embedder() -> Iterator[RunningEmbedder]:
 
 @pytest.fixture(scope="session")
 def corral(
-    llm: RunningScript, embedder: RunningEmbedder, tmp_path_factory: pytest.TempPathFactory
+    llm: RunningScript,
+    embedder: RunningEmbedder,
+    stubs: IdentityStubs,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningServer]:
-    """corral without authentication, shared by the console tests."""
+    """corral with authentication on, shared by the console tests."""
+    auth = f"""server:
+  auth:
+    provider_config: {{type: custom, endpoint: "{stubs.url}/validate"}}
+"""
     tmp = tmp_path_factory.mktemp("console")
-    with run_server(console_config(llm.url, embedder.url), tmp) as running:
+    with run_server(console_config(llm.url, embedder.url, server=auth), tmp) as running:
         yield running
 
 
@@ -141,20 +168,32 @@ class ConsolePage:
             self.errors.append(message.text)
 
 
-def open_tab(browser: Browser, base_url: str, shots: Path) -> Iterator[ConsolePage]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+def open_tab(
+    context: BrowserContext, base_url: str, shots: Path, token: str | None
+) -> Iterator[ConsolePage]:
     page = context.new_page()
     page.set_default_timeout(10_000)
+    if token is not None:
+        # What the token box does (typing it in is tested in test_auth.py).
+        page.add_init_script(f"sessionStorage.setItem('corral.console.token', '{token}')")
     tab = ConsolePage(page, base_url, shots)
     page.on("console", tab.record)
     page.on("pageerror", lambda exc: tab.errors.append(f"uncaught: {exc}"))
     try:
         yield tab
     finally:
-        context.close()
+        page.close()
 
 
 @pytest.fixture
-def tab(browser: Browser, corral: RunningServer, tmp_path: Path) -> Iterator[ConsolePage]:
-    """A fresh browser context (empty sessionStorage) on the unauthenticated server."""
-    yield from open_tab(browser, corral.base_url, tmp_path)
+def tab(context: BrowserContext, corral: RunningServer, tmp_path: Path) -> Iterator[ConsolePage]:
+    """A new tab whose sessionStorage holds a valid token."""
+    yield from open_tab(context, corral.base_url, tmp_path, TOKEN)
+
+
+@pytest.fixture
+def bare_tab(
+    context: BrowserContext, corral: RunningServer, tmp_path: Path
+) -> Iterator[ConsolePage]:
+    """A new tab with no token."""
+    yield from open_tab(context, corral.base_url, tmp_path, None)

@@ -2,59 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from tests.console.conftest import ConsolePage, console_config, open_tab
-from tests.fixtures.fake_embeddings import RunningEmbedder
-from tests.fixtures.identity_stubs import IdentityStubs, run_identity_stubs
-from tests.fixtures.scripted_llm import RunningScript
-from tests.fixtures.server import RunningServer, run_server
+from tests.console.conftest import TOKEN, ConsolePage
+from tests.fixtures.server import RunningServer
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "console-secret-1"
+
+def test_the_files_are_public_and_the_api_is_not(corral: RunningServer) -> None:
+    assert httpx.get(f"{corral.base_url}/console/app.js").status_code == 200
+    assert httpx.get(f"{corral.base_url}/v1/models").status_code == 401
 
 
-@pytest.fixture(scope="module")
-def stubs() -> Iterator[IdentityStubs]:
-    with run_identity_stubs() as running:
-        running.custom_users[TOKEN] = {"principal": "alice", "message": "ok"}
-        yield running
-
-
-@pytest.fixture(scope="module")
-def guarded(
-    llm: RunningScript,
-    embedder: RunningEmbedder,
-    stubs: IdentityStubs,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[RunningServer]:
-    server = f"""server:
-  auth:
-    provider_config: {{type: custom, endpoint: "{stubs.url}/validate"}}
-"""
-    tmp = tmp_path_factory.mktemp("console-auth")
-    with run_server(console_config(llm.url, embedder.url, server=server), tmp) as running:
-        yield running
-
-
-@pytest.fixture
-def guarded_tab(browser: Browser, guarded: RunningServer, tmp_path: Path) -> Iterator[ConsolePage]:
-    yield from open_tab(browser, guarded.base_url, tmp_path)
-
-
-def test_the_files_are_public_and_the_api_is_not(guarded: RunningServer) -> None:
-    assert httpx.get(f"{guarded.base_url}/console/app.js").status_code == 200
-    assert httpx.get(f"{guarded.base_url}/v1/models").status_code == 401
-
-
-def test_the_console_asks_for_a_token_and_works_with_it(guarded_tab: ConsolePage) -> None:
-    tab = guarded_tab
+def test_the_console_asks_for_a_token_and_works_with_it(bare_tab: ConsolePage) -> None:
+    tab = bare_tab
     tab.open("models")
     page = tab.page
     banner = page.locator("#banner")
@@ -80,8 +44,8 @@ def test_the_console_asks_for_a_token_and_works_with_it(guarded_tab: ConsolePage
     assert tab.errors == []
 
 
-def test_a_wrong_token_is_refused(guarded_tab: ConsolePage) -> None:
-    tab = guarded_tab
+def test_a_wrong_token_is_refused(bare_tab: ConsolePage) -> None:
+    tab = bare_tab
     tab.open("chat")
     tab.page.fill("#token", "wrong")
     tab.page.click("#token-use")

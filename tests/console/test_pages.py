@@ -29,6 +29,12 @@ def test_each_page_loads_without_console_errors(tab: ConsolePage, name: str) -> 
     tab.page.wait_for_load_state("networkidle")
     assert tab.screenshot(name).stat().st_size > 0
     assert tab.errors == []
+    # Every control has a label (screen readers; clicking the label focuses the control).
+    unlabelled = tab.page.evaluate(
+        "[...document.querySelectorAll('input, select, textarea')]"
+        ".filter((e) => !e.labels.length).map((e) => e.id || e.outerHTML)"
+    )
+    assert unlabelled == []
 
 
 def test_models_page_lists_models_and_provider_health(tab: ConsolePage) -> None:
@@ -93,6 +99,16 @@ def test_upload_reaches_completed_and_search_finds_the_chunk(
     page.select_option("#search-mode", "keyword")
     page.click("#search")
     expect(results).to_contain_text("Llamas hum to their young")
+    # A file that cannot be read is listed as failed, with the reason.
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7 not really a pdf")
+    page.set_input_files("#file-input", str(broken))
+    expect(page.locator("#uploads li").last).to_contain_text("broken.pdf: failed (")
+    expect(page.locator("#files")).to_contain_text("failed")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#delete-store")
+    expect(page.locator("#store-detail")).to_be_empty()
+    expect(page.locator("#store-list")).not_to_contain_text("console-notes")
     assert tab.errors == []
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from pydantic import ValidationError
+from starlette.types import Receive, Scope, Send
 
 from corral.config.server import ConsoleConfig
-from corral.server.routes.console import CONTENT_SECURITY_POLICY, load_assets
+from corral.server.routes.console import CONTENT_SECURITY_POLICY, console_mount, load_assets
 from tests.fixtures.server import RunningServer, run_server
 
 pytestmark = pytest.mark.slow
@@ -90,16 +90,19 @@ def test_unknown_files_and_other_methods_answer_in_the_error_envelope(
     assert head.status_code == 200 and head.content == b""
 
 
-def test_the_console_can_move_or_be_turned_off(tmp_path: Path) -> None:
-    moved = "version: 2\nserver:\n  console: {path: /admin/ui}\n"
-    with run_server(moved, tmp_path) as server:
-        assert httpx.get(f"{server.base_url}/admin/ui/").status_code == 200
-        assert httpx.get(f"{server.base_url}/console/").status_code == 404
-    off = "version: 2\nserver:\n  console: {enabled: false}\n"
-    with run_server(off, tmp_path) as server:
-        r = httpx.get(f"{server.base_url}/console/")
-        assert r.status_code == 404
-        assert r.json()["error"]["code"] == "route_not_found"
+async def _api_stand_in(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 404, "headers": []})
+    await send({"type": "http.response.body", "body": b"api"})
+
+
+async def test_the_console_can_move_or_be_turned_off() -> None:
+    moved = console_mount(_api_stand_in, ConsoleConfig(path="/admin/ui"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(moved), base_url="http://t") as c:
+        assert (await c.get("/admin/ui/")).status_code == 200
+        assert (await c.get("/admin/ui/pages/chat.js")).status_code == 200
+        assert (await c.get("/admin/uix")).content == b"api"  # a longer path is not the console's
+        assert (await c.get("/console/")).content == b"api"
+    assert console_mount(_api_stand_in, ConsoleConfig(enabled=False)) is _api_stand_in
 
 
 @pytest.mark.parametrize("path", ["console", "/console/", "/v1/console", "/openapi.json", "/a b"])

@@ -7,11 +7,12 @@ function number(label, props) {
   return field(label, h("input", { type: "number", ...props }));
 }
 
+// items: [value, label] pairs.
 function checkboxes(legend, items, name) {
   const box = h("fieldset", { class: "checks" }, h("legend", {}, legend));
   if (!items.length) box.append(h("small", {}, "none available"));
-  for (const id of items) {
-    box.append(h("label", {}, h("input", { type: "checkbox", name, value: id }), ` ${id}`));
+  for (const [value, label] of items) {
+    box.append(h("label", {}, h("input", { type: "checkbox", name, value }), ` ${label}`));
   }
   return box;
 }
@@ -43,8 +44,8 @@ export async function render(view) {
   const maxTokens = h("input", { type: "number", id: "max-tokens", min: 1, step: 1 });
   const topP = h("input", { type: "number", id: "top-p", min: 0, max: 1, step: 0.05 });
   const jsonMode = h("input", { type: "checkbox", id: "json-mode" });
-  const storeBox = checkboxes("file_search over", stores.map((s) => s.id), "store");
-  const shieldBox = checkboxes("Guardrails (shields)", shields.map((s) => s.identifier || s.shield_id || s.id), "shield");
+  const storeBox = checkboxes("file_search over", stores.map((s) => [s.id, s.name ? `${s.name} (${s.id})` : s.id]), "store");
+  const shieldBox = checkboxes("Guardrails (shields)", shields.map((s) => [s.identifier, s.identifier]), "shield");
   const responsesOnly = h("div", { class: "responses-only", hidden: true }, storeBox, shieldBox);
   mode.addEventListener("change", () => { responsesOnly.hidden = mode.value !== "responses"; reset(); });
 
@@ -239,7 +240,8 @@ class Meter {
       return;
     }
     const ttft = this.first - this.start;
-    const seconds = (end - this.first) / 1000;
+    // One delta (an answer sent whole) has no generation time of its own: use the total.
+    const seconds = (end - (this.deltas > 1 ? this.first : this.start)) / 1000;
     const rate = seconds > 0 ? (count / seconds).toFixed(1) : "–";
     this.el.textContent = `time to first token ${ttft.toFixed(0)} ms · ${count} tokens · ${rate} tokens/s` + (note ? ` · ${note}` : "");
   }
