@@ -162,6 +162,11 @@ export async function render(view) {
           answer += data.delta;
           out.textContent = answer;
           break;
+        case "response.refusal.delta":
+          answer += data.delta;
+          out.textContent = answer;
+          out.classList.add("refusal");
+          break;
         case "response.output_item.added":
         case "response.output_item.done":
           showItem(items, data.item);

@@ -74,7 +74,7 @@ export async function render(view) {
     h("form", { class: "row", onsubmit: register, "aria-label": "Register a model" },
       field("Model id", modelId), field("Provider id", providerId),
       field("Provider's model id", providerModel), field("Type", modelType),
-      h("button", { type: "submit" }, "Register")),
+      h("button", { type: "submit", id: "register" }, "Register")),
     h("h2", {}, "Providers"), providers);
   await load();
   return null;
