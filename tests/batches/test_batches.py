@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import Counter
 
@@ -71,6 +72,10 @@ def test_a_chat_batch_runs_every_line_and_writes_the_output_file(
     assert done.request_counts.failed == 0
     assert done.error_file_id is None
     assert done.completed_at is not None and done.in_progress_at is not None
+    assert done.model == "fake/fake-chat"
+    assert done.usage is not None  # the fake answers with 5 prompt and 3 completion tokens
+    assert (done.usage.input_tokens, done.usage.output_tokens) == (25, 15)
+    assert done.usage.total_tokens == 40
     output = read_jsonl(client, done.output_file_id)
     assert [o["custom_id"] for o in output] == [f"req-{i}" for i in range(5)]
     first = output[0]
@@ -294,6 +299,7 @@ def test_fifty_lines_survive_a_restart_without_redoing_finished_lines(
         assert done.status == "completed"
         assert done.request_counts is not None
         assert (done.request_counts.total, done.request_counts.completed) == (50, 50)
+        assert done.usage is not None and done.usage.input_tokens == 50 * 5  # each line once
         output = read_jsonl(client, done.output_file_id)
     assert [o["custom_id"] for o in output] == [f"req-{i}" for i in range(50)]
     assert all(o["response"]["status_code"] == 200 for o in output)
@@ -403,3 +409,36 @@ def test_a_killed_server_loses_its_batch_to_the_next_once_the_lease_runs_out(
     assert set(seen) == {f"killed req-{i}" for i in range(40)}
     # run again: at most the lines in flight and those finished in the last 0.1 s interval
     assert sum(seen.values()) - 40 <= 2 + 6
+
+
+def test_lines_not_run_before_the_window_closes_are_answered_batch_expired(
+    fake: RunningFake, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("expired")
+    config = batches_config(
+        fake.url, batches="{max_concurrent_requests_per_batch: 1, poll_interval_seconds: 0.2}"
+    )
+    lines = [chat_line(i, model="fake/slow-0.05") for i in range(30)]
+    with run_server(config, folder, timeout=60) as first:
+        client = sdk(first)
+        batch = client.batches.create(
+            input_file_id=upload(client, jsonl(lines)),
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
+        )
+        wait_until(lambda: completed(client, batch.id) >= 3, timeout=20, what="three lines")
+    # The window cannot be shortened through the API: move the stored deadline into the past.
+    with sqlite3.connect(folder / "store" / "sql.db") as db:
+        db.execute("UPDATE batches SET expires_at = 1 WHERE id = ?", (batch.id,))
+    with run_server(config, folder, timeout=60) as second:
+        client = sdk(second)
+        done = finished(client, batch.id)
+        output = read_jsonl(client, done.output_file_id)
+        errors = read_jsonl(client, done.error_file_id)
+    assert done.status == "expired" and done.expired_at is not None
+    assert done.request_counts is not None
+    assert done.request_counts.completed == len(output) >= 3
+    assert done.request_counts.failed == len(errors) == 30 - len(output)
+    assert [o["custom_id"] for o in output + errors] == [f"req-{i}" for i in range(30)]
+    assert errors[0]["response"] is None
+    assert errors[0]["error"]["code"] == "batch_expired"

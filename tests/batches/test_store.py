@@ -75,5 +75,5 @@ async def test_lines_stored_twice_appear_once_in_order(
     await store.insert(row("batch_b"))
     await store.save_lines("batch_b", [(3, True, {"n": 3}), (1, False, {"n": 1})])
     await store.save_lines("batch_b", [(1, True, {"n": "again"}), (2, True, {"n": 2})])
-    lines = [(r["line"], r["ok"], r["result"]) async for r in store.lines("batch_b")]
+    lines = [(r["line"], r["ok"], r["result"]) async for r in store.lines("batch_b", 3)]
     assert lines == [(1, False, {"n": 1}), (2, True, {"n": 2}), (3, True, {"n": 3})]

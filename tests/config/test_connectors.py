@@ -105,3 +105,41 @@ def test_the_connectors_store_must_name_a_kv_backend() -> None:
 """
     joined = "\n".join(errors(text))
     assert "storage.stores.connectors needs a KV backend" in joined
+
+
+LLAMA_STACK_TOOL_RUNTIME = """version: 2
+providers:
+  tool_runtime:
+  - provider_id: brave-search
+    provider_type: remote::brave-search
+    config:
+      api_key: ${env.BRAVE_SEARCH_API_KEY:=}
+      max_results: 3
+  - provider_id: tavily-search
+    provider_type: remote::tavily-search
+    config:
+      api_key: ${env.TAVILY_SEARCH_API_KEY:=}
+      max_results: 3
+  - provider_id: file-search
+    provider_type: inline::file-search
+  - provider_id: model-context-protocol
+    provider_type: remote::model-context-protocol
+tool_groups:
+- {toolgroup_id: builtin::websearch, provider_id: tavily-search}
+- {toolgroup_id: builtin::rag, provider_id: file-search}
+"""
+
+
+def test_llama_stack_0_7_tool_runtime_section_loads() -> None:
+    loaded = load(LLAMA_STACK_TOOL_RUNTIME)
+    started = [p.entry.provider_id for p in loaded.providers]
+    assert started == ["brave-search", "tavily-search"]
+    joined = "\n".join(loaded.warnings)
+    assert "inline::file-search" in joined and "remote::model-context-protocol" in joined
+    assert "tool group 'builtin::rag' is not registered" in joined
+
+
+def test_a_tool_group_naming_no_provider_is_an_error_on_its_line() -> None:
+    text = LLAMA_STACK_TOOL_RUNTIME + "- {toolgroup_id: x, provider_id: nope}\n"
+    (line,) = [x for x in errors(text) if "tool_groups" in x]
+    assert line.startswith("run.yaml:21 tool_groups[2].provider_id: no tool_runtime provider")

@@ -13,6 +13,9 @@ from corral.core.tools.mcp import McpClient, McpFailure, McpServer, McpToolError
 from tests.fixtures.mcp_servers import RunningMcp, run_mcp_server
 from tests.fixtures.server import free_port
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 LOOPBACK = {"outbound": {"allow_networks": ["127.0.0.0/8"]}}
 
 
@@ -143,3 +146,18 @@ async def test_garbage_answers_are_failures_at_once(
     with pytest.raises(McpFailure, match=message):
         await client.list_tools(McpServer(f"http://127.0.0.1:{garbage}{path}", "junk"))
     assert time.monotonic() - start < 2  # not the 3 s deadline: the transport's error ends it
+
+
+async def test_the_pool_keeps_at_most_max_sessions(mcp_server: RunningMcp) -> None:
+    c = McpClient(ToolsConfig.model_validate({**LOOPBACK, "mcp": {"max_sessions": 1}}))
+    try:
+        first = McpServer(mcp_server.http_url, "a")
+        second = McpServer(mcp_server.sse_url, "b")
+        assert await c.call_tool(first, "add", {"a": 1, "b": 1}) == "2"
+        assert await c.call_tool(first, "add", {"a": 1, "b": 2}) == "3"
+        assert len(c.pool) == 1  # reused
+        assert await c.call_tool(second, "add", {"a": 2, "b": 2}) == "4"
+        assert len(c.pool) == 1  # the least recently used one was closed
+        assert await c.call_tool(first, "add", {"a": 3, "b": 3}) == "6"  # reopened on demand
+    finally:
+        await c.close()

@@ -73,7 +73,7 @@ def test_public_addresses_pass() -> None:
 
 
 async def test_loopback_is_refused_by_default_after_dns_resolution(site: int) -> None:
-    for host in ("127.0.0.1", "localhost", "[::1]"):
+    for host in ("127.0.0.1", "localhost", "[::1]", "127.1", "2130706433", "0x7f000001"):
         with pytest.raises(OutboundRefused, match="loopback"):
             await fetch(policy(), f"http://{host}:{site}/ok")
 

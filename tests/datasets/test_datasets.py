@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 CSV = (
     b'question,answer\n"What is 2+2?",4\n"Say ""hi""\non two lines",hi\nCapital of France?,Paris\n'
+    b'A 5" screen?,"small, yes"\n'
 )
 
 
@@ -62,11 +63,13 @@ def test_a_csv_upload_is_read_with_quoted_newlines_and_paged(server: RunningServ
         {"question": "What is 2+2?", "answer": "4"},
         {"question": 'Say "hi"\non two lines', "answer": "hi"},
         {"question": "Capital of France?", "answer": "Paris"},
+        {"question": 'A 5" screen?', "answer": "small, yes"},
     ]
     first = rows(server, "csv-qa", start_index=0, limit=2)
     assert [d["answer"] for d in first["data"]] == ["4", "hi"] and first["has_more"] is True
     last = rows(server, "csv-qa", start_index=2, limit=2)
-    assert [d["answer"] for d in last["data"]] == ["Paris"] and last["has_more"] is False
+    assert [d["answer"] for d in last["data"]] == ["Paris", "small, yes"]
+    assert last["has_more"] is False
     assert rows(server, "csv-qa", start_index=5, limit=2) == {
         "data": [], "has_more": False, "url": None,
     }  # fmt: skip
@@ -98,7 +101,9 @@ def test_a_jsonl_local_file_under_allowed_paths(server: RunningServer, allowed: 
     assert remote.status_code == 400
 
 
-def test_parquet_from_a_data_uri_and_an_upload(server: RunningServer) -> None:
+def test_parquet_from_a_data_uri_an_upload_and_a_local_file(
+    server: RunningServer, allowed: Path
+) -> None:
     table = pa.table({"question": [f"q{i}" for i in range(3000)], "answer": list(range(3000))})
     sink = io.BytesIO()
     pq.write_table(table, sink)
@@ -118,6 +123,13 @@ def test_parquet_from_a_data_uri_and_an_upload(server: RunningServer) -> None:
     assert rows(server, "pq-file", start_index=2999)["data"] == [
         {"question": "q2999", "answer": 2999}
     ]
+    (allowed / "qa.parquet").write_bytes(data)
+    assert register(
+        server, dataset_id="pq-local", purpose="eval/question-answer",
+        source={"type": "uri", "uri": str(allowed / "qa.parquet")},
+    ).status_code == 200  # fmt: skip
+    page = rows(server, "pq-local", start_index=1023, limit=2)
+    assert [d["answer"] for d in page["data"]] == [1023, 1024] and page["has_more"]
 
 
 def test_inline_rows_and_appended_rows_page_together(server: RunningServer) -> None:

@@ -6,6 +6,7 @@ moderations) and the Responses API with nothing but PyPI packages.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -120,5 +121,25 @@ def test_starter_serves_chat_and_embeddings_offline(tmp_path: Path) -> None:
             "response.incomplete",
         )
         assert "response.output_text.delta" in kinds
+        called = client.responses.create(
+            model="llama-cpp/SmolLM2-135M-Instruct",
+            input="What is the weather in Paris?",
+            tools=[
+                {
+                    "type": "function",
+                    "name": "get_weather",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"city": {"type": "string"}},
+                        "required": ["city"],
+                    },
+                    "strict": True,
+                }
+            ],
+            tool_choice="required",
+            max_output_tokens=60,
+        )
+        (call,) = [item for item in called.output if item.type == "function_call"]
+        assert call.name == "get_weather" and "city" in json.loads(call.arguments)
         assert httpx.get(f"{server.base_url}/v1/health").json() == {"status": "OK"}
     assert (tmp_path / "store" / "kvstore.db").exists()  # SQLITE_STORE_DIR is honoured

@@ -197,7 +197,7 @@ def test_openapi_lists_the_new_routes(server: RunningServer) -> None:
         "/v1alpha/eval/benchmarks/{benchmark_id}/jobs",
         "/v1alpha/eval/benchmarks/{benchmark_id}/jobs/{job_id}/result",
         "/v1beta/datasets",
-        "/v1beta/datasetio/iterrows/{dataset_id:path}",
+        "/v1beta/datasetio/iterrows/{dataset_id}",
         "/v1/scoring/score",
         "/v1/scoring-functions",
     } <= paths, sorted(paths)

@@ -66,6 +66,8 @@ def test_bare_json_and_parameters_spelling_are_calls() -> None:
     assert content is None and calls[0]["function"]["arguments"] == '{"a":1,"b":2}'
     two = '<tool_call>{"name":"add","arguments":{"a":1,"b":1}}</tool_call><tool_call>{"name":"get_weather","arguments":{"city":"Rome"}}</tool_call>'
     assert [c["function"]["name"] for c in parse(two, AUTO)[1]] == ["add", "get_weather"]
+    listed = '<tool_call>[{"name": "add", "arguments": {"a": 1, "b": 2}}, {"name": "get_weather", "arguments": {"city": "Oslo"}}]</tool_call>'
+    assert [c["function"]["name"] for c in parse(listed, AUTO)[1]] == ["add", "get_weather"]
 
 
 @pytest.mark.parametrize(

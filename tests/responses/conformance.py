@@ -4,7 +4,8 @@ Written for corral's tests from the specification's published schema (the
 response resource, its items, content parts, tools and every streaming event):
 each object kind lists its required fields and what each may hold. Server-run
 tool items and annotations that OpenResponses leaves to the provider
-(``file_search_call``, ``file_citation``, the ``file_search`` tool) follow
+(``file_search_call``, ``web_search_call``, the ``mcp_*`` items, ``file_citation``,
+the ``file_search``, ``web_search`` and ``mcp`` tools and their events) follow
 OpenAI's definitions. `violations` returns every rule an object breaks, as
 ``path: problem`` lines (empty when it conforms).
 """
@@ -173,6 +174,39 @@ ITEM = by_type(
                 ),
             }
         ),
+        "web_search_call": shape(
+            {
+                "type": STR,
+                "id": STR,
+                "status": enum("in_progress", "searching", "completed", "failed"),
+                "action": shape({"type": const("search"), "query": STR}),
+            }
+        ),
+        "mcp_list_tools": shape(
+            {
+                "type": STR,
+                "id": STR,
+                "server_label": STR,
+                "tools": array(shape({"name": STR, "input_schema": OBJ})),
+                "error": OPT_STR,
+            }
+        ),
+        "mcp_call": shape(
+            {
+                "type": STR,
+                "id": STR,
+                "server_label": STR,
+                "name": STR,
+                "arguments": STR,
+                "output": OPT_STR,
+                "error": OPT_STR,
+                "status": enum("in_progress", "completed", "incomplete", "calling", "failed"),
+                "approval_request_id": OPT_STR,
+            }
+        ),
+        "mcp_approval_request": shape(
+            {"type": STR, "id": STR, "server_label": STR, "name": STR, "arguments": STR}
+        ),
     }
 )
 TOOL = by_type(
@@ -194,6 +228,16 @@ TOOL = by_type(
                 "ranking_options": OBJ,
             }
         ),
+        **{
+            kind: shape({"type": STR})
+            for kind in (
+                "web_search",
+                "web_search_preview",
+                "web_search_preview_2025_03_11",
+                "web_search_2025_08_26",
+            )
+        },
+        "mcp": shape({"type": STR, "server_label": STR}),
     }
 )
 TOOL_CHOICE = one_of(
@@ -201,6 +245,7 @@ TOOL_CHOICE = one_of(
     shape({"type": const("function")}),
     shape({"type": const("allowed_tools"), "tools": array(OBJ), "mode": enum("auto", "required")}),
     shape({"type": enum("file_search", "web_search", "web_search_preview")}),
+    shape({"type": const("mcp"), "server_label": STR}),
 )
 TEXT_FORMAT = by_type(
     {
@@ -285,6 +330,17 @@ EVENT = by_type(
         "response.file_search_call.in_progress": _event(**_AT_ITEM),
         "response.file_search_call.searching": _event(**_AT_ITEM),
         "response.file_search_call.completed": _event(**_AT_ITEM),
+        "response.web_search_call.in_progress": _event(**_AT_ITEM),
+        "response.web_search_call.searching": _event(**_AT_ITEM),
+        "response.web_search_call.completed": _event(**_AT_ITEM),
+        "response.mcp_list_tools.in_progress": _event(**_AT_ITEM),
+        "response.mcp_list_tools.completed": _event(**_AT_ITEM),
+        "response.mcp_list_tools.failed": _event(**_AT_ITEM),
+        "response.mcp_call_arguments.delta": _event(**_AT_ITEM, delta=STR),
+        "response.mcp_call_arguments.done": _event(**_AT_ITEM, arguments=STR),
+        "response.mcp_call.in_progress": _event(**_AT_ITEM),
+        "response.mcp_call.completed": _event(**_AT_ITEM),
+        "response.mcp_call.failed": _event(**_AT_ITEM),
         "error": _event(
             error=shape({"type": STR, "code": OPT_STR, "message": STR, "param": OPT_STR})
         ),

@@ -13,6 +13,9 @@ from tests.fixtures.identity_stubs import run_identity_stubs
 from tests.fixtures.mcp_servers import RunningMcp
 from tests.fixtures.server import RunningServer, free_port, run_server
 
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 
 def config(mcp: RunningMcp, tmp: Path, extra: str = "") -> str:
     return f"""
@@ -165,3 +168,12 @@ def _stored_ids(tmp: Path) -> list[str]:
             if "key" in columns:
                 keys += [r[0] for r in db.execute(f"select key from {table}")]
     return sorted(k.split("connectors:v1:", 1)[1] for k in keys if "connectors:v1:" in k)
+
+
+def test_llama_stack_client_lists_tools(server: RunningServer) -> None:
+    from llama_stack_client import LlamaStackClient
+
+    client = LlamaStackClient(base_url=server.base_url, max_retries=0)
+    tools = client.tools.list(toolgroup_id="calc")
+    assert len(tools) == 5
+    assert {t.toolgroup_id for t in tools} == {"calc"}

@@ -7,12 +7,17 @@ import time
 from typing import Any
 
 import httpx
+import openai
 import orjson
 import pytest
 
 from tests.fixtures.mcp_servers import RunningMcp
 from tests.fixtures.scripted_llm import RunningScript
 from tests.fixtures.server import RunningServer, free_port
+from tests.responses.conformance import EVENT, RESPONSE, violations
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 
 def create(server: RunningServer, **body: Any) -> httpx.Response:
@@ -258,3 +263,76 @@ def test_a_failure_never_breaks_the_response(agent_server: RunningServer, stream
         events = sse_events(response)
     assert events[-1]["type"] == "response.completed"
     assert "response.mcp_list_tools.failed" in [e["type"] for e in events]
+
+
+def test_mcp_responses_and_events_conform(
+    agent_server: RunningServer, mcp_server: RunningMcp
+) -> None:
+    """Every object and event against the OpenResponses/OpenAI field rules."""
+    cases = [
+        ('call add {"a": 1, "b": 2}', [mcp(mcp_server.http_url)]),
+        ("call fail {}", [mcp(mcp_server.http_url, headers={"X-A": "b"})]),
+        ("call add {}", [mcp(mcp_server.http_url, require_approval="always")]),
+        ("hi", [mcp(f"http://127.0.0.1:{free_port()}/mcp")]),
+    ]
+    for text_in, tools in cases:
+        body = {"model": "script/caller", "input": text_in, "tools": tools, "stream": True}
+        with httpx.stream(
+            "POST", f"{agent_server.base_url}/v1/responses", json=body, timeout=30
+        ) as response:
+            events = sse_events(response)
+        problems = [p for event in events for p in violations(EVENT, event, event["type"])]
+        assert problems == [], text_in
+        final = events[-1]["response"]
+        assert violations(RESPONSE, final) == []
+        stored = httpx.get(f"{agent_server.base_url}/v1/responses/{final['id']}", timeout=10)
+        assert violations(RESPONSE, stored.json()) == []
+
+
+def test_the_openai_sdk_reads_mcp_items_and_approvals(
+    agent_server: RunningServer, mcp_server: RunningMcp
+) -> None:
+    client = openai.OpenAI(base_url=f"{agent_server.base_url}/v1", api_key="x", max_retries=0)
+    tool: Any = mcp(mcp_server.http_url, require_approval={"never": ["add"]})
+    done = client.responses.create(
+        model="script/caller", input='call add {"a": 3, "b": 4}', tools=[tool]
+    )
+    listing, call, message = done.output
+    assert listing.type == "mcp_list_tools" and {t.name for t in listing.tools} >= {"add"}
+    assert call.type == "mcp_call" and call.output == "7"
+    assert done.output_text == "Tool said: 7"
+    asked = client.responses.create(model="script/caller", input='call big {"n": 3}', tools=[tool])
+    request = asked.output[-1]
+    assert request.type == "mcp_approval_request" and request.name == "big"
+    answer: Any = {
+        "type": "mcp_approval_response",
+        "approval_request_id": request.id,
+        "approve": True,
+    }
+    follow = client.responses.create(
+        model="script/caller", input=[answer], tools=[tool], previous_response_id=asked.id
+    )
+    assert follow.output[0].type == "mcp_call" and follow.output_text == "Tool said: xxx"
+
+
+def test_a_listing_is_reused_only_for_the_same_server(
+    agent_server: RunningServer, mcp_server: RunningMcp
+) -> None:
+    first = ok(agent_server, model="script/echo", input="hi", tools=[mcp(mcp_server.http_url)])
+    assert kinds(first) == ["mcp_list_tools", "message"]
+    same = ok(
+        agent_server,
+        model="script/echo",
+        input="again",
+        tools=[mcp(mcp_server.http_url)],
+        previous_response_id=first["id"],
+    )
+    assert kinds(same) == ["message"]  # reused
+    moved = ok(
+        agent_server,
+        model="script/echo",
+        input="again",
+        tools=[mcp(mcp_server.sse_url)],  # same label, another endpoint
+        previous_response_id=same["id"],
+    )
+    assert kinds(moved) == ["mcp_list_tools", "message"]

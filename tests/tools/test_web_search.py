@@ -14,7 +14,11 @@ import pytest
 from tests.fixtures.fake_search import GOOD_KEY, PAGES, RunningSearch, run_fake_search
 from tests.fixtures.scripted_llm import RunningScript
 from tests.fixtures.server import RunningServer, run_server
+from tests.responses.conformance import EVENT, RESPONSE, violations
 from tests.tools.conftest import tools_config
+
+#: Starts corral servers or other processes (scripts/test -m "not slow" skips them).
+pytestmark = pytest.mark.slow
 
 PROVIDERS = {
     "tavily": "remote::tavily-search",
@@ -152,6 +156,9 @@ def test_streamed_search_events(searching: tuple[str, RunningServer]) -> None:
     ]
     positions = [types.index(t) for t in expected]
     assert positions == sorted(positions)
+    problems = [p for event in events for p in violations(EVENT, event, event["type"])]
+    assert problems == []
+    assert violations(RESPONSE, events[-1]["response"]) == []
     annotation = events[types.index("response.output_text.annotation.added")]["annotation"]
     assert annotation["type"] == "url_citation" and annotation["url"] == PAGES[0][1]
 

@@ -100,12 +100,14 @@ class QuotaPolicy:
         """True when `user` is counted by principal (so X-Forwarded-For does not matter)."""
         return user is not None and self.auth_enabled
 
-    def client(self, user: User | None, peer: str, forwarded_for: str | None) -> tuple[str, int]:
+    def client(self, user: User | None, peer: str, forwarded_for: str | None) -> QuotaClient:
         """(counter key prefix, limit) for this caller."""
         if user is not None and self.auth_enabled:
-            return self._principal_key(user.principal), self.config.authenticated_max_requests
+            return QuotaClient(
+                self._principal_key(user.principal), self.config.authenticated_max_requests
+            )
         ip = self.proxies.client_ip(peer, forwarded_for)
-        return f"ip:{ip}", self.config.anonymous_max_requests
+        return QuotaClient(f"ip:{ip}", self.config.anonymous_max_requests)
 
     def _principal_key(self, principal: str) -> str:
         """``user:<hash>``, remembered (bounded) so a busy caller is hashed once."""

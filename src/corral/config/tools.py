@@ -77,6 +77,10 @@ class ToolsConfig(ConfigModel):
     """MCP client timeouts, caching and session pool."""
     max_result_bytes: int = Field(1_000_000, ge=1024, le=64_000_000)
     """Largest tool result (UTF-8 bytes) fed to the model; longer ones are cut with a note."""
+    max_fetch_bytes: int = Field(20_000_000, ge=1024, le=1_000_000_000)
+    """Largest file fetched from a URL for a request (`input_file.file_url`); larger is a 400."""
+    fetch_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    """Longest wait for such a file."""
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:

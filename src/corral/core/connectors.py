@@ -8,12 +8,14 @@ resource name ``connector::<connector_id>``; a connector the caller may not
 read is a 404, as if it did not exist.
 
 The service also owns the one `McpClient` of the server (its session pool and
-tool-list cache), which the responses loop uses for ``mcp`` tools, whether
-they name a connector or a ``server_url``.
+tool-list cache, and the outbound policy), which the responses loop uses for
+``mcp`` tools, whether they name a connector or a ``server_url``, and for files
+a request names by URL (`fetch_url`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -24,6 +26,7 @@ from corral.apis.storage import KVStore
 from corral.auth.access_policy import AccessPolicy
 from corral.config.connectors import ConnectorEntry
 from corral.core.tools.mcp import McpClient, McpFailure, McpServer, McpTool
+from corral.core.tools.outbound import fetch
 from corral.errors import InvalidParameter, NotFound, UpstreamError
 
 log = logging.getLogger("corral.connectors")
@@ -159,18 +162,38 @@ class ConnectorsService:
         )
 
     async def all_tools(self, ctx: RequestContext) -> list[dict[str, Any]]:
-        """The tools of every readable connector; one that cannot be reached is left out."""
+        """The tools of every readable connector, listed concurrently.
+
+        One that cannot be reached is left out (and logged); listing them at once
+        means dead servers cost one deadline together, not one each.
+        """
+        readable = [
+            entry.connector_id
+            for entry in self._by_id.values()
+            if self._access.is_allowed(ctx.user, "read", f"connector::{entry.connector_id}", None)
+        ]
+        found = await asyncio.gather(
+            *(self.list_connector_tools(c, ctx, None) for c in readable), return_exceptions=True
+        )
         out: list[dict[str, Any]] = []
-        for entry in self._by_id.values():
-            if not self._access.is_allowed(
-                ctx.user, "read", f"connector::{entry.connector_id}", None
-            ):
-                continue
-            try:
-                out += await self.list_connector_tools(entry.connector_id, ctx, None)
-            except UpstreamError as exc:
-                log.warning("GET /v1/tools: %s", exc.message)
+        for tools in found:
+            if isinstance(tools, UpstreamError):
+                log.warning("GET /v1/tools: %s", tools.message)
+            elif isinstance(tools, BaseException):
+                raise tools
+            else:
+                out += tools
         return out
+
+    async def fetch_url(self, url: str) -> tuple[bytes, str]:
+        """A file a request named by URL, through the outbound policy and its limits."""
+        tools = self.client.config
+        return await fetch(
+            self.client.policy,
+            url,
+            max_bytes=tools.max_fetch_bytes,
+            timeout=tools.fetch_timeout_seconds,
+        )
 
     def has(self, connector_id: str) -> bool:
         """True when the config names this connector."""

@@ -38,6 +38,7 @@ BUILTIN_PROVIDER_MODULES: tuple[str, ...] = (
     "corral.providers.inline.responses.builtin",
     "corral.providers.inline.batches.reference",
     "corral.providers.inline.datasetio.localfs",
+    "corral.providers.remote.datasetio.huggingface",
     "corral.providers.inline.scoring.basic",
     "corral.providers.inline.scoring.llm_as_judge",
     "corral.providers.inline.eval.builtin",

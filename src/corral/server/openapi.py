@@ -62,6 +62,7 @@ def _operation(route: ApiRoute, components: dict[str, Any], deprecated: bool) ->
         "tags": [route.tag],
         "operationId": _operation_id(route, deprecated),
         "responses": {
+            **_no_content(route),
             "200": _response(route, components),
             "default": {
                 "description": "Error",
@@ -85,6 +86,13 @@ def _operation(route: ApiRoute, components: dict[str, Any], deprecated: bool) ->
     if deprecated:
         op["deprecated"] = True
     return op
+
+
+def _no_content(route: ApiRoute) -> dict[str, Any]:
+    """A delete that declares no body may answer 204 (models, shields)."""
+    if route.method == "DELETE" and route.response_model is None:
+        return {"204": {"description": "Deleted"}}
+    return {}
 
 
 def _response(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:

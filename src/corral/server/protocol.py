@@ -32,10 +32,11 @@ from __future__ import annotations
 import asyncio
 import http
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
 from corral.config.server import ServerLimits
@@ -143,10 +144,18 @@ class CorralHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def eof_received(self) -> bool | None:  # type: ignore[override]
-        """A half-closed client still gets the answer to the request it sent in full."""
+        """The client sent FIN after a complete request: it may have gone, or only half-closed.
+
+        The two look the same here, so (as Go's net/http does) the app is told
+        the client is gone (``http.disconnect`` from `receive`: long work such as
+        a generation stops) while the connection stays open for writing: an answer
+        the app still sends reaches a client that only half-closed.
+        """
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete and not cycle.more_body:
             self._eof = True
+            cycle.corral_eof = True  # type: ignore[attr-defined]
+            cycle.message_event.set()
             return True  # keep the transport open for writing; closed after the answer
         self.transport.close()  # sends what the coalescing transport still holds, then closes
         return None
@@ -190,6 +199,9 @@ class CorralHttpProtocol(HttpToolsProtocol):
             self._head_timer.cancel()
             self._head_timer = None
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None:  # the app's task has not started: it will take this `receive`
+            cycle.receive = _eof_aware(cycle)  # type: ignore[method-assign,assignment]
 
     def on_body(self, body: bytes) -> None:
         """Note when the body last moved (the body timer reads it)."""
@@ -260,6 +272,21 @@ class CorralHttpProtocol(HttpToolsProtocol):
             if timer is not None:
                 timer.cancel()
         self._head_timer = self._body_timer = None
+
+
+def _eof_aware(cycle: RequestResponseCycle) -> Callable[[], Awaitable[Any]]:
+    """`cycle.receive`, answering ``http.disconnect`` once the client sent FIN (eof_received)."""
+    receive = cycle.receive
+
+    async def eof_aware_receive() -> Any:
+        if getattr(cycle, "corral_eof", False):
+            return {"type": "http.disconnect"}
+        message = await receive()
+        if getattr(cycle, "corral_eof", False) and not message.get("body"):
+            return {"type": "http.disconnect"}  # woken by the FIN, not by more body
+        return message
+
+    return eof_aware_receive
 
 
 def _head_message(limit: int, unit: str) -> str:

@@ -87,6 +87,10 @@ class BatchObject(BaseModel):
     cancelled_at: int | None = None
     request_counts: RequestCounts = Field(default_factory=RequestCounts)
     metadata: dict[str, Any] | None = None
+    #: The model every line named (None when they name several).
+    model: str | None = None
+    #: Tokens summed over the answered lines (from each answer's ``usage``).
+    usage: dict[str, Any] | None = None
 
 
 class BatchList(BaseModel):

@@ -31,12 +31,6 @@ class ToolRuntimeProvider(Protocol):
         """Its tools as Llama Stack ``ToolDef``s (without ``toolgroup_id``)."""
         ...
 
-    async def invoke_tool(
-        self, tool_name: str, arguments: dict[str, Any], ctx: RequestContext
-    ) -> dict[str, Any]:
-        """Run a tool: a Llama Stack ``ToolInvocationResult`` (``content`` or ``error_message``)."""
-        ...
-
 
 @runtime_checkable
 class WebSearchProvider(Protocol):

@@ -173,7 +173,13 @@ class EvalRouter:
         return next(iter(self._providers.values()))
 
     async def shutdown(self) -> None:
-        """Nothing of its own to release."""
+        """Stop the providers' running jobs first, while the routers they use still work.
+
+        (The stack stops providers after every router; a job cut short there
+        would meet routers already shut down. A provider's shutdown is idempotent.)
+        """
+        for provider in self._providers.values():
+            await provider.shutdown()
 
 
 async def create_eval_router(ctx: RouterContext, instances: list[ProviderInstance]) -> EvalRouter:

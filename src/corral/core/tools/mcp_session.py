@@ -184,11 +184,13 @@ class SessionPool:
         self.policy = policy
         self.config = config
         self._open: dict[str, _OpenSession] = {}
+        #: Sessions being closed in the background (kept referenced until they are).
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def session(self, server: McpServer) -> tuple[Any, Any]:
         """An initialised session for `server` and its initialize result (opened if needed)."""
         self.policy.check_url(server.url)
-        await self._evict()
+        self._evict()
         found = self._open.get(server.key)
         if found is None or found.dead:
             found = _OpenSession(server, self.policy, self.config)
@@ -208,7 +210,7 @@ class SessionPool:
         found.stopping.set()
         return found.error
 
-    async def _evict(self) -> None:
+    def _evict(self) -> None:
         now = time.monotonic()
         stale = [
             k
@@ -218,14 +220,16 @@ class SessionPool:
         by_age = sorted(self._open.items(), key=lambda kv: kv[1].last_used)
         excess = len(self._open) - len(stale) - self.config.max_sessions + 1
         stale += [k for k, _ in by_age if k not in stale][: max(excess, 0)]
-        for key in stale:
-            found = self._open.pop(key)
-            await found.close()
+        for key in stale:  # closed off the request's path: a slow close never delays it
+            task = asyncio.get_running_loop().create_task(self._open.pop(key).close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     async def close(self) -> None:
         """Close every session."""
         sessions, self._open = list(self._open.values()), {}
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        await asyncio.gather(*self._closing, return_exceptions=True)
 
     def __len__(self) -> int:
         return len(self._open)

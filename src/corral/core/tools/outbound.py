@@ -200,3 +200,42 @@ def guarded_client(
         max_redirects=max_redirects,
         trust_env=False,
     )
+
+
+class FetchFailed(Exception):
+    """A URL could not be fetched (HTTP error, too large, too slow); safe to show."""
+
+
+async def fetch(
+    policy: OutboundPolicy, url: str, *, max_bytes: int, timeout: float
+) -> tuple[bytes, str]:
+    """The body of `url` (redirects followed, each hop checked) and its content type.
+
+    Refused by the policy: `OutboundRefused`; anything else that goes wrong,
+    including a body over `max_bytes` or no answer within `timeout` seconds:
+    `FetchFailed`.
+    """
+    policy.check_url(url)
+    try:
+        async with (
+            guarded_client(policy, timeout=httpx.Timeout(timeout)) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code >= 400:
+                raise FetchFailed(f"the server answered HTTP {response.status_code}")
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchFailed(f"the file is larger than {max_bytes} bytes")
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchFailed(f"the file is larger than {max_bytes} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks), response.headers.get("content-type", "")
+    except httpx.TimeoutException:
+        raise FetchFailed(f"no answer within {timeout:g}s") from None
+    except httpx.TooManyRedirects:
+        raise FetchFailed("too many redirects") from None
+    except httpx.HTTPError:
+        raise FetchFailed("cannot connect") from None

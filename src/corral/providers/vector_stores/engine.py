@@ -174,6 +174,8 @@ class VectorStores:
                 changes[name] = getattr(request, name)
         if changes.get("metadata", {}) is None:
             changes["metadata"] = {}
+        if "name" in changes and changes["name"] is None:
+            del changes["name"]  # `name: null` leaves the name; a None name broke every read
         store = self._store(store_id).model_copy(update=changes)
         await self.state.put_store(store)
         return self._object(store)

@@ -14,7 +14,6 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from corral.apis.context import QuotaClient
 from corral.auth.quota import QuotaPolicy
 from corral.errors import QuotaExceeded, ServiceUnavailable
 from corral.server.errors import send_error
@@ -39,9 +38,10 @@ class QuotaMiddleware:
         user = scope.get("user")
         peer = scope["client"][0] if scope.get("client") else "unknown"
         forwarded = None if self.policy.by_principal(user) else _header(scope, b"x-forwarded-for")
-        key, limit = self.policy.client(user, peer, forwarded)
+        client = self.policy.client(user, peer, forwarded)
+        key, limit = client
         # Kept for work done later on this client's behalf (a batch's lines count against it).
-        scope["corral.quota_client"] = QuotaClient(key, limit)
+        scope["corral.quota_client"] = client
         try:
             state = await self.policy.count(key, limit)
         except Exception as exc:

@@ -21,7 +21,7 @@ from corral.core.routers.datasetio import DATASETIO, DatasetIORouter
 from corral.core.stack import Stack
 from corral.errors import InvalidParameter
 from corral.server.context import request_context
-from corral.server.http import ApiRoute, json_response, read_model
+from corral.server.http import ApiRoute, json_response, parse_model, read_json
 
 ONE = "/v1beta/datasets/{dataset_id:path}"
 
@@ -44,12 +44,13 @@ def routes(stack: Stack) -> list[ApiRoute]:
     """The datasets and datasetio routes (only when a datasetio provider is configured)."""
     if not stack.serves(Api.datasetio):
         return []
+    limit = stack.run.server.max_request_body_bytes
 
     def router() -> DatasetIORouter:
         return stack.routers.require(DATASETIO)
 
     async def register(request: Request) -> Response:
-        body = await read_model(request, RegisterDatasetRequest)
+        body = parse_model(await read_json(request, limit), RegisterDatasetRequest)
         return json_response(await router().register(body, request_context(request)))
 
     async def list_all(request: Request) -> Response:
@@ -74,7 +75,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
         return json_response(RowsPage(data=rows, has_more=more))
 
     async def append(request: Request) -> Response:
-        body = await read_model(request, AppendRowsRequest)
+        body = parse_model(await read_json(request, limit), AppendRowsRequest)
         await router().append_rows(
             request.path_params["dataset_id"], body.rows, request_context(request)
         )

@@ -26,7 +26,7 @@ from corral.apis.spec import Api
 from corral.core.routers.eval import EVAL, EvalRouter, benchmark_object
 from corral.core.stack import Stack
 from corral.server.context import request_context
-from corral.server.http import ApiRoute, Endpoint, json_response, read_model
+from corral.server.http import ApiRoute, Endpoint, json_response, parse_model, read_json
 
 BASE = "/v1alpha/eval/benchmarks"
 ONE = BASE + "/{benchmark_id}"
@@ -53,16 +53,17 @@ def routes(stack: Stack) -> list[ApiRoute]:
     def router() -> EvalRouter:
         return stack.routers.require(EVAL)
 
-    return [*_benchmark_routes(router), *_job_routes(router)]
+    limit = stack.run.server.max_request_body_bytes
+    return [*_benchmark_routes(router, limit), *_job_routes(router, limit)]
 
 
-def _benchmark_routes(router: Callable[[], EvalRouter]) -> list[ApiRoute]:
+def _benchmark_routes(router: Callable[[], EvalRouter], limit: int) -> list[ApiRoute]:
     async def list_all(request: Request) -> Response:
         user = request_context(request).user
         return json_response(BenchmarkList(data=router().benchmarks(user)))
 
     async def register(request: Request) -> Response:
-        body = await read_model(request, RegisterBenchmarkRequest)
+        body = parse_model(await read_json(request, limit), RegisterBenchmarkRequest)
         return json_response(await router().register(body, request_context(request).user))
 
     async def get(request: Request) -> Response:
@@ -75,7 +76,7 @@ def _benchmark_routes(router: Callable[[], EvalRouter]) -> list[ApiRoute]:
         return Response(status_code=204)
 
     async def evaluate(request: Request) -> Response:
-        body = await read_model(request, EvaluateRowsRequest)
+        body = parse_model(await read_json(request, limit), EvaluateRowsRequest)
         result = await router().evaluate_rows(
             request.path_params["benchmark_id"],
             body.input_rows,
@@ -101,9 +102,9 @@ def _benchmark_routes(router: Callable[[], EvalRouter]) -> list[ApiRoute]:
     ]
 
 
-def _job_routes(router: Callable[[], EvalRouter]) -> list[ApiRoute]:
+def _job_routes(router: Callable[[], EvalRouter], limit: int) -> list[ApiRoute]:
     async def run(request: Request) -> Response:
-        body = await read_model(request, RunEvalRequest)
+        body = parse_model(await read_json(request, limit), RunEvalRequest)
         job = await router().run_eval(
             request.path_params["benchmark_id"], body.benchmark_config, request_context(request)
         )

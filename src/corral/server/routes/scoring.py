@@ -22,7 +22,7 @@ from corral.core.routers.scoring import SCORING, ScoringRouter, function_object
 from corral.core.stack import Stack
 from corral.errors import InvalidParameter
 from corral.server.context import request_context
-from corral.server.http import ApiRoute, json_response, read_model
+from corral.server.http import ApiRoute, json_response, parse_model, read_json
 
 ONE = "/v1/scoring-functions/{scoring_fn_id:path}"
 
@@ -36,6 +36,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
     """The scoring routes (only when a scoring provider is configured)."""
     if not stack.serves(Api.scoring):
         return []
+    limit = stack.run.server.max_request_body_bytes
 
     def router() -> ScoringRouter:
         return stack.routers.require(SCORING)
@@ -45,7 +46,7 @@ def routes(stack: Stack) -> list[ApiRoute]:
         return json_response(ScoringFnList(data=router().functions(user)))
 
     async def register(request: Request) -> Response:
-        body = await read_model(request, RegisterScoringFunctionRequest)
+        body = parse_model(await read_json(request, limit), RegisterScoringFunctionRequest)
         return json_response(await router().register(body, request_context(request).user))
 
     async def get(request: Request) -> Response:
@@ -58,14 +59,14 @@ def routes(stack: Stack) -> list[ApiRoute]:
         return Response(status_code=204)
 
     async def score(request: Request) -> Response:
-        body = await read_model(request, ScoreRequest)
+        body = parse_model(await read_json(request, limit), ScoreRequest)
         ctx = request_context(request)
         return json_response(
             await router().score(body.input_rows, _params(body.scoring_functions), ctx)
         )
 
     async def score_batch(request: Request) -> Response:
-        body = await read_model(request, ScoreBatchRequest)
+        body = parse_model(await read_json(request, limit), ScoreBatchRequest)
         if body.save_results_dataset:
             raise InvalidParameter("save_results_dataset", "saving results is not supported")
         ctx = request_context(request)

@@ -165,17 +165,6 @@ class SearchToolRuntime:
         """``web_search(query)``."""
         return [dict(WEB_SEARCH_TOOL)]
 
-    async def invoke_tool(
-        self, tool_name: str, arguments: dict[str, Any], ctx: RequestContext
-    ) -> dict[str, Any]:
-        """Run ``web_search``: its hits as JSON content."""
-        query = arguments.get("query")
-        if tool_name != "web_search" or not isinstance(query, str) or not query.strip():
-            return {"content": None, "error_message": "call web_search with a query"}
-        found = await self.web_search(query, None, ctx)
-        results = [h.__dict__ for h in found]
-        return {"content": {"query": query, "top_k": results}, "error_message": None}
-
     async def shutdown(self) -> None:
         """Close the HTTP client."""
         await self.client.close()

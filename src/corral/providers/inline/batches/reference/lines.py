@@ -82,6 +82,10 @@ class LineChecker:
         self._models: dict[str, BatchError | None] = {}
         self._seen_ids: set[bytes] = set()
 
+    def models(self) -> list[str]:
+        """The models the lines named that the creator may use."""
+        return [m for m, problem in self._models.items() if problem is None]
+
     def check(self, number: int, raw: bytes) -> Line | BatchError:
         """The line's request, or the first thing wrong with it."""
         try:

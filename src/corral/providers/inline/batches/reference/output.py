@@ -10,6 +10,7 @@ lines is not created (its id stays null, as OpenAI does).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from corral.apis.files.api import FilesProvider, UploadInfo, UploadSink
 from corral.providers.inline.batches.reference.store import BatchStore
 
 _FLUSH = 1 << 20
+RENEW_EVERY = 10_000
 
 
 class _Output:
@@ -59,14 +61,27 @@ class _Output:
 
 
 async def write_outputs(
-    store: BatchStore, files: FilesProvider, batch_id: str, ctx: RequestContext
+    store: BatchStore,
+    files: FilesProvider,
+    row: dict[str, Any],
+    ctx: RequestContext,
+    keep_lease: Callable[[], Awaitable[None]],
 ) -> tuple[str | None, str | None]:
-    """Write the output and error files of a batch; (output_file_id, error_file_id)."""
+    """Write the output and error files of a batch; (output_file_id, error_file_id).
+
+    `keep_lease` is called every `RENEW_EVERY` lines: a large batch's files take
+    longer to write than a lease lasts.
+    """
+    batch_id = row["id"]
     output = _Output(files, ctx, f"{batch_id}_output.jsonl")
     errors = _Output(files, ctx, f"{batch_id}_error.jsonl")
     try:
-        async for row in store.lines(batch_id):
-            await (output if row["ok"] else errors).add(row["result"])
+        count = 0
+        async for line in store.lines(batch_id, row.get("last_line") or 0):
+            await (output if line["ok"] else errors).add(line["result"])
+            count += 1
+            if count % RENEW_EVERY == 0:
+                await keep_lease()
         return await output.commit(), await errors.commit()
     except BaseException:
         await output.abort()

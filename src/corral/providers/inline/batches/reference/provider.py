@@ -31,6 +31,7 @@ from corral.errors import Conflict, CorralError, InvalidParameter
 from corral.providers.inline.batches.reference.config import ReferenceBatchesConfig
 from corral.providers.inline.batches.reference.runner import BatchRun, Services
 from corral.providers.inline.batches.reference.store import (
+    USAGE_COLUMNS,
     BatchStore,
     batch_object,
     request_hash,
@@ -135,6 +136,7 @@ class ReferenceBatches:
             "total": 0,
             "completed": 0,
             "failed": 0,
+            **dict.fromkeys(USAGE_COLUMNS, 0),
             "owner_principal": user.principal if user else None,
             "access_attributes": dict(user.attributes) if user else None,
             "quota_key": quota.key if quota else None,

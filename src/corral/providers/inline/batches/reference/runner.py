@@ -35,9 +35,29 @@ from corral.errors import CorralError, ServiceUnavailable
 from corral.providers.inline.batches.reference.config import ReferenceBatchesConfig
 from corral.providers.inline.batches.reference.lines import Line, LineChecker, raw_lines
 from corral.providers.inline.batches.reference.output import write_outputs
-from corral.providers.inline.batches.reference.store import BatchStore, owner_of, quota_client
+from corral.providers.inline.batches.reference.store import (
+    USAGE_COLUMNS,
+    BatchStore,
+    owner_of,
+    quota_client,
+)
 
 log = logging.getLogger("corral.batches")
+
+
+#: Finished lines held before the dispatcher waits for them to be written: when the store
+#: is slower than the upstream, results would otherwise pile up in memory between flushes.
+MAX_UNWRITTEN = 1000
+
+
+@dataclass
+class InputSummary:
+    """What validation found: problems, request lines, the last line's number, the model."""
+
+    errors: list[BatchError]
+    total: int = 0
+    last_line: int = 0
+    model: str | None = None
 
 
 class LeaseLost(Exception):
@@ -102,6 +122,7 @@ class BatchRun:
         self._results: list[tuple[int, bool, Any]] = []
         self._completed = 0
         self._failed = 0
+        self._usage = [0] * len(USAGE_COLUMNS)
         self._stop = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
 
@@ -153,49 +174,55 @@ class BatchRun:
     # -- validating -----------------------------------------------------------------------
 
     async def _validate(self) -> str:
-        errors, total = await self._check_input()
+        found = await self._check_input()
         now = int(time.time())
-        if errors:
-            listed = [e.model_dump() for e in errors]
+        if found.errors:
+            listed = [e.model_dump() for e in found.errors]
             other = await self._moved("validating", status="failed", failed_at=now, errors=listed)
             return other or "failed"
+        self.row["last_line"] = found.last_line
         other = await self._moved(
-            "validating", status="in_progress", in_progress_at=now, total=total
-        )
+            "validating", status="in_progress", in_progress_at=now, total=found.total,
+            model=found.model, last_line=found.last_line,
+        )  # fmt: skip
         return other or "in_progress"
 
-    async def _check_input(self) -> tuple[list[BatchError], int]:
+    async def _check_input(self) -> InputSummary:
+        """Every line's problems (the first ones), the line count, and the one model used."""
         file_id = self.row["input_file_id"]
         try:
             await self.s.files.get_file(file_id, self.ctx)
         except CorralError:
             message = f"Cannot find file {file_id}."
-            return [BatchError(code="invalid_request", message=message, param="input_file_id")], 0
+            error = BatchError(code="invalid_request", message=message, param="input_file_id")
+            return InputSummary([error])
         checker = LineChecker(self.row["endpoint"], self.ctx.user, self.s.inference.models.resolve)
-        errors: list[BatchError] = []
-        total, renewed = 0, time.monotonic()
+        found = InputSummary([])
+        renewed, listed = time.monotonic(), self.s.config.max_listed_errors
         async for number, raw in raw_lines(self.s.files, file_id, self.ctx):
-            total += 1
+            found.total += 1
+            found.last_line = number
             checked = checker.check(number, raw)
-            if isinstance(checked, BatchError) and len(errors) < self.s.config.max_listed_errors:
-                errors.append(checked)
+            if isinstance(checked, BatchError) and len(found.errors) < listed:
+                found.errors.append(checked)
             if time.monotonic() - renewed > self.s.config.lease_seconds / 3:
                 await self._renew()
                 renewed = time.monotonic()
-        if total == 0 and not errors:
-            errors.append(BatchError(code="empty_file", message="The input file has no requests."))
-        return errors, total
+        if found.total == 0 and not found.errors:
+            found.errors.append(
+                BatchError(code="empty_file", message="The input file has no requests.")
+            )
+        models = checker.models()
+        found.model = models[0] if len(models) == 1 else None
+        return found
 
     # -- in_progress ----------------------------------------------------------------------
 
     async def _load_done(self) -> set[int]:
         done: set[int] = set()
-        async for row in self.s.store.lines(self.id):
+        async for row in self.s.store.lines(self.id, self.row.get("last_line") or 0):
             done.add(int(row["line"]))
-            if row["ok"]:
-                self._completed += 1
-            else:
-                self._failed += 1
+            self._count(bool(row["ok"]), row["result"])
         return done
 
     async def _execute(self) -> str:
@@ -216,6 +243,8 @@ class BatchRun:
                     expired = True
                     self._record(line.number, False, _expired_line(self.id, line))
                     continue
+                if len(self._results) >= MAX_UNWRITTEN:
+                    await self._flush()  # writes fall behind: wait for them (bounded memory)
                 await slots.acquire()
                 if self._stop.is_set():
                     break
@@ -290,16 +319,22 @@ class BatchRun:
 
     def _record(self, line: int, ok: bool, result: Any) -> None:
         self._results.append((line, ok, result))
+        self._count(ok, result)
+
+    def _count(self, ok: bool, result: Any) -> None:
         if ok:
             self._completed += 1
         else:
             self._failed += 1
+        for i, tokens in enumerate(line_usage(result)):
+            self._usage[i] += tokens
 
     async def _flush(self) -> None:
         results, self._results = self._results, []
         if results:
             await self.s.store.save_lines(self.id, results)
-        await self._renew(completed=self._completed, failed=self._failed)
+        usage = dict(zip(USAGE_COLUMNS, self._usage, strict=True))
+        await self._renew(completed=self._completed, failed=self._failed, **usage)
 
     async def _flush_loop(self) -> None:
         while True:
@@ -320,8 +355,10 @@ class BatchRun:
     # -- finalizing / cancelling ----------------------------------------------------------
 
     async def _finish(self, status: str) -> None:
-        output_id, error_id = await write_outputs(self.s.store, self.s.files, self.id, self.ctx)
         row = await self.s.store.fetch(self.id) or self.row
+        output_id, error_id = await write_outputs(
+            self.s.store, self.s.files, row, self.ctx, self._renew
+        )
         final = "cancelled" if status == "cancelling" else "completed"
         if final == "completed" and row.get("expired_at"):
             final = "expired"
@@ -333,6 +370,23 @@ class BatchRun:
         if final != "expired":
             values[f"{final}_at"] = int(time.time())
         await self._moved(status, **values)
+
+
+def line_usage(result: Any) -> tuple[int, int, int, int]:
+    """(input, cached input, output, reasoning) tokens of one answered line (zeros if none)."""
+    response = result.get("response") if isinstance(result, dict) else None
+    body = response.get("body") if isinstance(response, dict) else None
+    usage = body.get("usage") if isinstance(body, dict) else None
+    if not isinstance(usage, dict):
+        return 0, 0, 0, 0
+    cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
+    reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens")
+    return (
+        int(usage.get("prompt_tokens") or 0),
+        int(cached or 0),
+        int(usage.get("completion_tokens") or 0),
+        int(reasoning or 0),
+    )
 
 
 def _expired_line(batch_id: str, line: Line) -> dict[str, Any]:

@@ -40,6 +40,9 @@ TIMES = (
     "cancelled_at",
 )
 
+#: Token counts summed over the answered lines (OpenAI's batch ``usage``).
+USAGE_COLUMNS = ("input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens")
+
 BATCH_COLUMNS = [
     Column("id", "string", primary_key=True),
     Column("created_at", "integer"),
@@ -53,7 +56,10 @@ BATCH_COLUMNS = [
     Column("output_file_id", "string"),
     Column("error_file_id", "string"),
     *(Column(name, "integer") for name in TIMES),
+    Column("model", "string"),
+    *(Column(name, "integer") for name in USAGE_COLUMNS),
     Column("total", "integer"),
+    Column("last_line", "integer"),
     Column("completed", "integer"),
     Column("failed", "integer"),
     Column("owner_principal", "string"),
@@ -69,12 +75,16 @@ BATCH_COLUMNS = [
 LINE_COLUMNS = [
     Column("id", "string", primary_key=True),
     Column("batch_id", "string", index=True),
+    # `<batch_id>:<line // CHUNK>`: a batch's lines are read a chunk at a time by equality
+    # (a cursor page's "id > last" turned SQLite's reads quadratic in the batch's size)
+    Column("chunk", "string", index=True),
     Column("line", "integer"),
     Column("ok", "boolean"),
     Column("result", "json"),
 ]
 
 PAGE = 1000
+CHUNK = 1000
 
 
 def line_key(batch_id: str, line: int) -> str:
@@ -108,8 +118,21 @@ def batch_object(row: Mapping[str, Any]) -> BatchObject:
             failed=row.get("failed") or 0,
         ),
         metadata=row.get("metadata"),
+        model=row.get("model"),
+        usage=_usage(row) if row.get("in_progress_at") else None,
     )
     return BatchObject.model_validate(fields)
+
+
+def _usage(row: Mapping[str, Any]) -> dict[str, Any]:
+    tokens = {name: int(row.get(name) or 0) for name in USAGE_COLUMNS}
+    return {
+        "input_tokens": tokens["input_tokens"],
+        "input_tokens_details": {"cached_tokens": tokens["cached_tokens"]},
+        "output_tokens": tokens["output_tokens"],
+        "output_tokens_details": {"reasoning_tokens": tokens["reasoning_tokens"]},
+        "total_tokens": tokens["input_tokens"] + tokens["output_tokens"],
+    }
 
 
 def quota_client(row: Mapping[str, Any]) -> QuotaClient | None:
@@ -246,26 +269,21 @@ class BatchStore:
     async def save_lines(self, batch_id: str, results: list[tuple[int, bool, Any]]) -> None:
         """Store finished lines (a line stored before is kept as it was)."""
         rows = [
-            {"id": line_key(batch_id, line), "batch_id": batch_id, "line": line, "ok": ok,
-             "result": result}
+            {"id": line_key(batch_id, line), "batch_id": batch_id,
+             "chunk": f"{batch_id}:{line // CHUNK}", "line": line, "ok": ok, "result": result}
             for line, ok, result in results
         ]  # fmt: skip
         await self._store.insert_many(self.lines_table, rows, key=["id"])
 
-    async def lines(self, batch_id: str) -> AsyncIterator[dict[str, Any]]:
-        """The batch's finished lines in input order, a page at a time."""
-        cursor: str | None = None
-        while True:
+    async def lines(self, batch_id: str, last_line: int) -> AsyncIterator[dict[str, Any]]:
+        """The batch's stored lines in input order (lines 1..`last_line`), a chunk at a time."""
+        for chunk in range(last_line // CHUNK + 1):
             page = await self._store.fetch_page(
                 self.lines_table,
-                {"batch_id": batch_id},
+                {"chunk": f"{batch_id}:{chunk}"},
                 order_by="id",
                 descending=False,
-                limit=PAGE,
-                after=cursor,
+                limit=CHUNK,
             )
             for row in page.rows:
                 yield row
-            if not page.has_more or not page.rows:
-                return
-            cursor = page.rows[-1]["id"]

@@ -16,9 +16,9 @@ from corral.apis.context import RequestContext
 from corral.apis.datasets.api import DatasetTarget
 from corral.apis.files.api import FilesProvider
 from corral.apis.storage import Column, SqlStore
+from corral.providers.datasets.readers import rows_of
+from corral.providers.datasets.sources import locate
 from corral.providers.inline.datasetio.localfs.config import LocalfsDatasetIOConfig
-from corral.providers.inline.datasetio.localfs.readers import rows_of
-from corral.providers.inline.datasetio.localfs.sources import locate
 
 COLUMNS = [
     Column("id", "string", primary_key=True),

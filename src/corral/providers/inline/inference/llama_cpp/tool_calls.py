@@ -12,8 +12,8 @@ When ``tool_choice`` forces a call (``required`` or one function) the output is
 constrained by a grammar built from the tools' JSON Schemas, so it is always a
 well-formed call of an offered tool. Otherwise the model decides, and its
 text is parsed: ``<tool_call>`` blocks, or a whole answer that is a JSON
-object with ``name`` and ``arguments`` (or ``parameters``), become OpenAI
-``tool_calls``; anything else stays text. While streaming, text that may be
+object with ``name`` and ``arguments`` (or ``parameters``), or a list of such
+objects, become OpenAI ``tool_calls``; anything else stays text. While streaming, text that may be
 the start of a call is held back until it is clearly one or clearly not.
 """
 
@@ -163,23 +163,25 @@ def call_schema(tools: ToolPlan) -> dict[str, Any]:
 def parse(text: str, tools: ToolPlan) -> tuple[str | None, list[dict[str, Any]]]:
     """The answer's text (None when it is only calls) and its OpenAI ``tool_calls``."""
     blocks = _BLOCK.findall(text) if OPEN in text else []
-    candidates = blocks or ([text.strip()] if text.strip().startswith("{") else [])
+    candidates = blocks or ([text.strip()] if text.strip().startswith(("{", "[{")) else [])
     calls = []
     for raw in candidates:
-        call = _call(raw, tools)
-        if call is not None:
-            calls.append(call)
+        try:
+            found = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        # one call, or a list of them (SmolLM2's larger siblings write `[{...}, ...]`)
+        for entry in found if isinstance(found, list) else [found]:
+            call = _call(entry, tools)
+            if call is not None:
+                calls.append(call)
     if not calls:
         return text, []
     rest = _BLOCK.sub("", text).strip() if blocks else ""
     return (rest or None), calls
 
 
-def _call(raw: str, tools: ToolPlan) -> dict[str, Any] | None:
-    try:
-        found = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
+def _call(found: Any, tools: ToolPlan) -> dict[str, Any] | None:
     if not isinstance(found, dict) or found.get("name") not in tools.names:
         return None
     arguments = found.get("arguments", found.get("parameters", {}))
@@ -213,7 +215,7 @@ class StreamedCalls:
         pending = whole[self._sent :]
         if not whole.strip():
             return ""
-        if whole.lstrip().startswith("{") and self._sent == 0:
+        if whole.lstrip().startswith(("{", "[{")) and self._sent == 0:
             self._capturing = True  # a bare JSON answer may be a call
             return ""
         found = pending.find(OPEN)

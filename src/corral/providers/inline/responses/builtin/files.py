@@ -4,8 +4,10 @@ An ``input_file`` part (an uploaded ``file_id`` or inline ``file_data``) becomes
 a text part holding the file's extracted text (plain text, Markdown, HTML,
 PDF); an ``input_image`` given by ``file_id`` becomes a ``data:`` URL. Files are
 read through the files API with the caller's identity, so access_policy
-applies. URLs are not fetched here (server-side fetches go through the tools
-layer's outbound policy); a ``file_url`` is a 400 that says what to do instead.
+applies. A ``file_url`` is fetched through the outbound URL policy (the
+connectors router's `fetch_url`: private and metadata addresses refused, each
+redirect checked, size and time limits); a refused or failed fetch is a 400
+naming the part.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import base64
 import binascii
 import mimetypes
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from corral.apis.context import RequestContext
 from corral.errors import InvalidParameter
@@ -32,7 +35,7 @@ def needs_files(items: list[dict[str, Any]]) -> bool:
 
 
 async def inline_files(
-    items: list[dict[str, Any]], files: Any, ctx: RequestContext
+    items: list[dict[str, Any]], files: Any, ctx: RequestContext, fetcher: Any = None
 ) -> list[dict[str, Any]]:
     """A copy of `items` whose file parts carry text (or data URLs) instead of references."""
     out = []
@@ -41,13 +44,13 @@ async def inline_files(
         if item.get("type") != "message" or not isinstance(content, list):
             out.append(item)
             continue
-        parts = [await _part(p, files, ctx, f"input[{index}]") for p in content]
+        parts = [await _part(p, files, ctx, f"input[{index}]", fetcher) for p in content]
         out.append({**item, "content": parts})
     return out
 
 
 async def _part(
-    part: dict[str, Any], files: Any, ctx: RequestContext, where: str
+    part: dict[str, Any], files: Any, ctx: RequestContext, where: str, fetcher: Any
 ) -> dict[str, Any]:
     kind = part.get("type")
     if kind == "input_image" and part.get("file_id") and not part.get("image_url"):
@@ -58,11 +61,9 @@ async def _part(
     if kind != "input_file":
         return part
     if part.get("file_url"):
-        raise InvalidParameter(
-            f"{where}.content.file_url",
-            "files are not fetched from URLs; upload the file (POST /v1/files) and pass file_id",
-        )
-    if part.get("file_id"):
+        data, filename = await _fetch(str(part["file_url"]), fetcher, f"{where}.content.file_url")
+        filename = part.get("filename") or filename
+    elif part.get("file_id"):
         data, filename = await _read(part["file_id"], files, ctx, where)
     elif part.get("file_data"):
         data, filename = _decode(part["file_data"], where), part.get("filename") or "file.txt"
@@ -80,6 +81,21 @@ async def _read(file_id: str, files: Any, ctx: RequestContext, where: str) -> tu
         raise InvalidParameter(f"{where}.content", "file_id needs a files provider on this server")
     found = await files.read_file(file_id, ctx)
     return found.data, found.file.filename
+
+
+async def _fetch(url: str, fetcher: Any, where: str) -> tuple[bytes, str]:
+    from corral.core.tools.outbound import FetchFailed, OutboundRefused
+
+    if fetcher is None:
+        raise InvalidParameter(where, "this server does not fetch files from URLs")
+    try:
+        data, _ = await fetcher.fetch_url(url)
+    except OutboundRefused as exc:
+        raise InvalidParameter(where, f"not fetched: {exc}") from None
+    except FetchFailed as exc:
+        raise InvalidParameter(where, f"could not fetch the file: {exc}") from None
+    name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return data, unquote(name) or "file.txt"
 
 
 def _decode(file_data: str, where: str) -> bytes:

@@ -97,8 +97,12 @@ class LoopSetup:
     web_search: WebSearchRunner | None = None
     known_files: dict[str, str] | None = None
     guardrails: Guardrails | None = None
+    #: Whether the model's answers become events (only a streamed response reads them).
+    emit: bool = True
     #: The earlier items (an earlier ``mcp_list_tools`` is reused from them).
     context: list[dict[str, Any]] = field(default_factory=list)
+    #: The tools of the ``previous_response_id`` response, as it echoed them.
+    previous_tools: list[dict[str, Any]] = field(default_factory=list)
     #: ``mcp_approval_response`` items of the input, and the requests they answer.
     approvals: list[dict[str, Any]] = field(default_factory=list)
     approval_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -150,7 +154,7 @@ class AgentLoop:
         if mcp is None:
             return
         taken = {t["function"]["name"] for t in s.tools.chat_tools}
-        async for event in mcp.list_all(s.draft, s.context, taken):
+        async for event in mcp.list_all(s.draft, s.context, s.previous_tools, taken):
             yield event
         s.tools.add_mcp_functions()
         async for event in mcp.answer_approvals(
@@ -207,7 +211,7 @@ class AgentLoop:
         wanted = files or s.file_search is not None or urls is not None
         citations = CitationFilter(files, urls) if wanted else None
         judge = s.guardrails.judge if s.guardrails is not None else None
-        return Turn(s.draft, s.tools.server_names, citations, judge)
+        return Turn(s.draft, s.tools.server_names, citations, judge, emit=s.emit)
 
     def _body(self) -> dict[str, Any]:
         s = self.s

@@ -136,12 +136,27 @@ class McpTools:
         return cls(servers, connectors)
 
     async def list_all(
-        self, draft: ResponseDraft, context: list[dict[str, Any]], taken: set[str]
+        self,
+        draft: ResponseDraft,
+        context: list[dict[str, Any]],
+        previous_tools: list[dict[str, Any]],
+        taken: set[str],
     ) -> AsyncGenerator[Event, None]:
-        """List every server (or reuse an earlier listing), then bind the tools."""
+        """List every server (or reuse an earlier listing), then bind the tools.
+
+        An earlier listing is reused when the previous response had an ``mcp``
+        tool with the same label naming the same server (URL or connector).
+        """
         earlier = _earlier_listings(context)
+        before = {
+            t.get("server_label"): (t.get("server_url"), t.get("connector_id"))
+            for t in previous_tools
+            if t.get("type") == "mcp"
+        }
         for server in self.servers:
-            reused = earlier.get(server.spec.server_label)
+            spec = server.spec
+            same = before.get(spec.server_label) == (spec.server_url, spec.connector_id)
+            reused = earlier.get(spec.server_label) if same else None
             wanted = _wanted_names(server.spec)
             if reused is not None and (wanted is None or wanted <= {t.name for t in reused}):
                 server.tools, server.listed = _allowed(server.spec, reused), True

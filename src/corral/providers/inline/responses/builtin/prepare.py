@@ -91,8 +91,8 @@ def _check_combination(request: CreateResponseRequest) -> None:
 
 async def _context(
     request: CreateResponseRequest, s: Services, ctx: RequestContext
-) -> list[dict[str, Any]]:
-    """The items that came before this request's input."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The items that came before this request's input, and the previous response's tools."""
     if request.previous_response_id:
         row = await s.store.row(request.previous_response_id, ctx.user)
         previous: list[dict[str, Any]] = [
@@ -100,7 +100,7 @@ async def _context(
             *(row.get("input") or []),
             *row["response"]["output"],
         ]
-        return previous
+        return previous, list(row["response"].get("tools") or [])
     conversation = request.conversation_id()
     if conversation:
         check_conversation_id(conversation, "conversation")
@@ -109,8 +109,8 @@ async def _context(
                 f"Conversation '{conversation}' not found.", code="conversation_not_found"
             )
         history: list[dict[str, Any]] = await s.conversations.history(conversation, ctx)
-        return history
-    return []
+        return history, []
+    return [], []
 
 
 def _resolve_references(
@@ -224,7 +224,7 @@ async def prepare(
         tools.mcp = McpTools.prepare(tools.mcp_specs, s.connectors, ctx)
     guardrails = _guardrails(request, s, ctx)
     system, prompt = await _system_text(request, s, ctx)
-    context = await _context(request, s, ctx)
+    context, previous_tools = await _context(request, s, ctx)
     items = input_items(request)
     model_items = _resolve_references(items, context)
     approvals, approval_requests = approval_answers(model_items, context)
@@ -233,7 +233,7 @@ async def prepare(
             "tools", "an mcp_approval_response needs the mcp tool of its server in tools"
         )
     if needs_files(model_items):
-        model_items = await inline_files(model_items, s.files, ctx)
+        model_items = await inline_files(model_items, s.files, ctx, s.connectors)
     draft = ResponseDraft(request, model, request.instructions, prompt)
     if request.store is not False:
         s.store.check_create(ctx.user, draft.id)
@@ -249,6 +249,7 @@ async def prepare(
         known_files=known_files(context),
         guardrails=guardrails,
         context=context,
+        previous_tools=previous_tools,
         approvals=approvals,
         approval_requests=approval_requests,
     )

@@ -66,6 +66,7 @@ class Session:
     def loop(self) -> AgentLoop:
         """The loop, watching the stored status when running in the background."""
         cancelled = self._cancelled if self.background else None
+        self.prepared.setup.emit = self.streaming
         return AgentLoop(self.prepared.setup, self.services.inference, cancelled)
 
     async def _cancelled(self) -> bool:

@@ -59,8 +59,11 @@ class Turn:
         server_tools: frozenset[str],
         citations: CitationFilter | None = None,
         judge: Judge | None = None,
+        emit: bool = True,
     ) -> None:
         self.draft = draft
+        #: Whether anyone reads the events: a plain response only needs the items.
+        self.emit = emit
         self.server_tools = server_tools
         self.citations = citations
         self.judge = judge
@@ -152,12 +155,18 @@ class Turn:
         self._message = ev.message_item(new_id("msg"))
         self._message_index = len(self.draft.output)
         self.draft.output.append(self._message)
-        out = [ev.item_added(self._message_index, {**self._message, "content": []})]
         if self.judge is None and with_text:
             part = ev.text_part()
             self._message["content"].append(part)
-            out.append(ev.part_event("added", self._message["id"], self._message_index, part))
-        return out
+            if not self.emit:
+                return []
+            return [
+                ev.item_added(self._message_index, {**self._message, "content": []}),
+                ev.part_event("added", self._message["id"], self._message_index, part),
+            ]
+        if not self.emit:
+            return []
+        return [ev.item_added(self._message_index, {**self._message, "content": []})]
 
     def _text(self, delta: str) -> list[Event]:
         out = self._open_message()
@@ -166,7 +175,7 @@ class Turn:
             delta = self.citations.feed(delta)
         if delta:
             self._pieces.append(delta)
-            if self.judge is None:
+            if self.judge is None and self.emit:
                 out.append(ev.text_delta(self._message["id"], self._message_index, delta))
         return out
 
@@ -180,7 +189,7 @@ class Turn:
         if isinstance(arguments, str) and arguments:
             slot.arguments.append(arguments)
         if slot.item is not None:
-            if isinstance(arguments, str) and arguments:
+            if isinstance(arguments, str) and arguments and self.emit:
                 return [ev.arguments_delta(slot.item["id"], slot.index, arguments)]
             return []
         if not slot.name or slot.server_side:
@@ -198,6 +207,8 @@ class Turn:
         }
         slot.index = len(self.draft.output)
         self.draft.output.append(slot.item)
+        if not self.emit:
+            return []
         out = [ev.item_added(slot.index, slot.item)]
         if slot.arguments:
             out.append(ev.arguments_delta(slot.item["id"], slot.index, "".join(slot.arguments)))
@@ -213,40 +224,45 @@ class Turn:
         if self._message is not None or self.refusal:
             for event in self._open_message(with_text=False):
                 yield event
-            async for event in self._close_message():
+            if self.judge is not None and self.text and self.refusal is None:
+                self.refusal = await self.judge(self.text)
+            for event in self._close_message():
                 yield event
         for slot in self._slots.values():
             for event in self._close_call(slot):
                 yield event
 
-    async def _close_message(self) -> AsyncGenerator[Event, None]:
+    def _close_message(self) -> list[Event]:
         message, index = self._message, self._message_index
         assert message is not None
-        if self.judge is not None and self.text and self.refusal is None:
-            self.refusal = await self.judge(self.text)
+        out: list[Event] = []
         if self.refusal is not None:
             self.text = ""
             part: dict[str, Any] = {"type": "refusal", "refusal": self.refusal}
             message["content"] = [part]
-            yield ev.part_event("added", message["id"], index, part)
-            for event in ev.refusal_events(message["id"], index, self.refusal):
-                yield event
+            if self.emit:
+                out.append(ev.part_event("added", message["id"], index, part))
+                out += ev.refusal_events(message["id"], index, self.refusal)
         else:
             annotations = self.citations.annotations if self.citations is not None else []
             part = ev.text_part(self.text, annotations)
             part["logprobs"] = self.logprobs
             if not message["content"]:  # held back until now: one part, one delta
                 message["content"] = [part]
-                yield ev.part_event("added", message["id"], index, ev.text_part())
-                yield ev.text_delta(message["id"], index, self.text)
+                if self.emit:
+                    out.append(ev.part_event("added", message["id"], index, ev.text_part()))
+                    out.append(ev.text_delta(message["id"], index, self.text))
             else:
                 message["content"][0] = part
-            for number, annotation in enumerate(annotations):
-                yield ev.annotation_added(message["id"], index, number, annotation)
-            yield ev.text_done(message["id"], index, self.text)
-        yield ev.part_event("done", message["id"], index, part)
+            if self.emit:
+                for number, annotation in enumerate(annotations):
+                    out.append(ev.annotation_added(message["id"], index, number, annotation))
+                out.append(ev.text_done(message["id"], index, self.text))
         message["status"] = "completed" if self.finish_reason != "length" else "incomplete"
-        yield ev.item_done(index, message)
+        if self.emit:
+            out.append(ev.part_event("done", message["id"], index, part))
+            out.append(ev.item_done(index, message))
+        return out
 
     def _close_call(self, slot: _Slot) -> list[Event]:
         arguments = "".join(slot.arguments)
@@ -255,6 +271,8 @@ class Turn:
         if slot.item is None:
             return []
         slot.item.update(call_id=call_id, arguments=arguments, status="completed")
+        if not self.emit:
+            return []
         return [
             ev.arguments_done(slot.item["id"], slot.index, slot.name, arguments),
             ev.item_done(slot.index, slot.item),

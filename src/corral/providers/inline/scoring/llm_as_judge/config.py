@@ -17,6 +17,8 @@ class LLMAsJudgeScoringConfig(ConfigModel):
     inference router serves, e.g. `llama-cpp/SmolLM2-135M-Instruct`)."""
     max_concurrent_judgements: int = Field(8, ge=1)
     """Rows judged at the same time within one scoring request."""
+    max_judge_tokens: int = Field(128, ge=8)
+    """Longest answer asked of the judge (the score comes first; the rest is its reason)."""
 
     @classmethod
     def sample_config(cls) -> dict[str, Any]:

@@ -4,10 +4,11 @@ The prompt is the function's ``prompt_template`` (else `DEFAULT_PROMPT`),
 filled with the row's columns by name (``{input_query}``,
 ``{generated_answer}``, ``{expected_answer}``, any other column; a missing
 one is empty). It is sent as one user message to ``judge_model`` with
-temperature 0. The score is the first capture group of the first of
-``judge_score_regexes`` (else `DEFAULT_REGEXES`) that matches the answer, as a
-number when it is one; a row whose answer matches none scores None and keeps
-the answer as ``judge_feedback``. The default aggregate is ``average``.
+temperature 0 and at most ``max_judge_tokens`` tokens of answer. The score
+is the first capture group of the first of ``judge_score_regexes`` (else
+`DEFAULT_REGEXES`) that matches the answer, as a number when it is one; a row
+whose answer matches none scores None and keeps the answer as
+``judge_feedback``. The default aggregate is ``average``.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ class LLMAsJudgeScoring:
             "model": params["judge_model"],
             "messages": [{"role": "user", "content": prompt}],
             "temperature": 0,
+            "max_tokens": self._config.max_judge_tokens,
         }
         answer = await self._inference.chat_completion(body, ctx, store=False)
         assert isinstance(answer, dict)  # not streamed: the body does not ask for it

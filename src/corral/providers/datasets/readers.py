@@ -23,7 +23,7 @@ from corral.apis.context import RequestContext
 from corral.apis.files.api import FilesProvider
 from corral.apis.spec import ProviderStartupError
 from corral.errors import InvalidRequest
-from corral.providers.inline.datasetio.localfs.sources import Located, chunks
+from corral.providers.datasets.sources import Located, chunks
 
 PARQUET_BATCH = 1024
 
@@ -60,13 +60,36 @@ async def jsonl_rows(source: AsyncIterator[bytes]) -> AsyncIterator[dict[str, An
         yield value if isinstance(value, dict) else {"value": value}
 
 
+def ends_inside_quotes(record: str) -> bool:
+    """True when `record` (the lines of one CSV record so far) ends inside a quoted field.
+
+    A quote opens a field only at the field's start (``5" screen`` is a value
+    with a quote in it, as Python's csv module reads it); inside a quoted field
+    ``""`` is an escaped quote and a lone ``"`` closes it.
+    """
+    inside, field_start, i = False, True, 0
+    while i < len(record):
+        ch = record[i]
+        if inside:
+            if ch == '"':
+                if record[i + 1 : i + 2] == '"':
+                    i += 1
+                else:
+                    inside = False
+        elif ch == '"' and field_start:
+            inside = True
+        field_start = not inside and ch in ",\r\n"
+        i += 1
+    return inside
+
+
 async def csv_rows(source: AsyncIterator[bytes]) -> AsyncIterator[dict[str, Any]]:
     """Records as dicts keyed by the header; a quoted field may hold newlines."""
     header: list[str] | None = None
     pending = ""
     async for line in _lines(source):
         pending += line
-        if pending.count('"') % 2:  # inside a quoted field: the record goes on
+        if ends_inside_quotes(pending):  # a quoted field holds a newline: the record goes on
             continue
         record, pending = pending, ""
         if not record.strip():

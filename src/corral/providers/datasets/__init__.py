@@ -1,0 +1,1 @@
+"""Reading dataset files as streams of rows, shared by the datasetio providers."""

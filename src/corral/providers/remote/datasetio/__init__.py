@@ -1,0 +1,1 @@
+"""Remote datasetio providers."""
