@@ -152,7 +152,7 @@ class ConsolePage:
 
     def open(self, name: str) -> None:
         self.page.goto(f"{self.base_url}/console/#/{name}")
-        self.page.wait_for_selector("main h1")
+        self.page.wait_for_selector(f"main[data-page='{name}'] h1")
 
     def screenshot(self, name: str) -> Path:
         path = self.shots / f"{name}.png"

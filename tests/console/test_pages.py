@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.console.conftest import ConsolePage
+from tests.console.conftest import TOKEN, ConsolePage
+from tests.fixtures.server import RunningServer
 
 pytestmark = pytest.mark.slow
 
@@ -151,6 +153,22 @@ def test_a_stored_chat_completion_can_be_opened(tab: ConsolePage) -> None:
     page.locator("#stored-list button").first.click()
     expect(page.locator("#stored-detail pre")).to_contain_text("You said: remember me")
     tab.screenshot("stored")
+    assert tab.errors == []
+
+
+def test_a_stored_response_can_be_opened(tab: ConsolePage, corral: RunningServer) -> None:
+    made = httpx.post(
+        f"{corral.base_url}/v1/responses",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        json={"model": "script/echo", "input": "keep this response"},
+    )
+    assert made.status_code == 200, made.text
+    tab.open("stored")
+    page = tab.page
+    page.select_option("#stored-kind", "responses")
+    expect(page.locator("#stored-list")).to_contain_text(made.json()["id"])
+    page.click(f"text=Open {made.json()['id']}")
+    expect(page.locator("#stored-detail pre")).to_contain_text("You said: keep this response")
     assert tab.errors == []
 
 

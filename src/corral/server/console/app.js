@@ -37,12 +37,14 @@ async function route() {
   }
   document.title = `${title} · corral console`;
   const view = document.getElementById("view");
+  delete view.dataset.page;
   replace(view);
   try {
     cleanup = (await page.render(view)) || null;
   } catch (err) {
     replace(view, h("h1", {}, title), message("error", err.message));
   }
+  view.dataset.page = name; // rendered (tests and scripts wait for this)
 }
 
 function setUpToken() {
