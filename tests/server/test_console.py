@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import gzip
+import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,7 +14,12 @@ from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
 
 from corral.config.server import ConsoleConfig
-from corral.server.routes.console import CONTENT_SECURITY_POLICY, console_mount, load_assets
+from corral.server.routes.console import (
+    CONTENT_SECURITY_POLICY,
+    STATIC_DIR,
+    console_mount,
+    load_assets,
+)
 from tests.fixtures.server import RunningServer, run_server
 
 pytestmark = pytest.mark.slow
@@ -114,3 +122,16 @@ def test_a_console_path_inside_the_api_or_malformed_is_refused(path: str) -> Non
 def test_gzip_bodies_are_the_files() -> None:
     for asset in load_assets().values():
         assert gzip.decompress(asset.gzipped) == asset.body
+
+
+def test_every_console_file_ships_in_the_wheel() -> None:
+    root = Path(__file__).resolve().parents[2]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["corral"]
+    package = root / "src" / "corral"
+    for name in load_assets():
+        relative = (STATIC_DIR / name).relative_to(package).as_posix()
+        assert any(
+            fnmatch.fnmatch(relative, g) and "/" not in relative[len(g) - 1 :] for g in globs
+        ), relative
