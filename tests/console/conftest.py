@@ -42,7 +42,8 @@ TOKEN = "console-secret-1"
 def console_config(llm_url: str, embed_url: str, *, server: str = "") -> str:
     """A run config with chat models, embeddings, files, a vector store provider and a shield."""
     chat = "\n".join(
-        f"- {{model_id: {m}, provider_id: script}}" for m in ("echo", "slow-words", "searcher")
+        f"- {{model_id: {m}, provider_id: script}}"
+        for m in ("echo", "slow-words", "searcher", "jsoner")
     )
     return f"""version: 2
 providers:

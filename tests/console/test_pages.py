@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.console.conftest import TOKEN, ConsolePage
+from tests.fixtures.scripted_llm import RunningScript
 from tests.fixtures.server import RunningServer
 
 pytestmark = pytest.mark.slow
@@ -231,4 +232,26 @@ def test_a_model_can_be_registered_and_unregistered(tab: ConsolePage) -> None:
     expect(page.locator("#models")).to_contain_text("script/extra")
     page.click("text=Unregister script/extra")
     expect(page.locator("#models")).not_to_contain_text("script/extra")
+    assert tab.errors == []
+
+
+def test_the_settings_reach_the_upstream(tab: ConsolePage, llm: RunningScript) -> None:
+    tab.open("chat")
+    page = tab.page
+    page.select_option("#model", "script/jsoner")
+    page.fill("#system", "Answer in JSON.")
+    page.fill("#temperature", "0.3")
+    page.fill("#max-tokens", "50")
+    page.fill("#top-p", "0.9")
+    page.check("#json-mode")
+    page.fill("#prompt", "weather in Paris")
+    page.click("#send")
+    expect(page.locator(".turn.assistant .answer").last).to_have_text(
+        '{"city": "Paris", "temperature": 21}'
+    )
+    sent = next(b for b in reversed(llm.llm.requests) if b["model"] == "jsoner")
+    assert sent["messages"][0] == {"role": "system", "content": "Answer in JSON."}
+    assert (sent["temperature"], sent["max_tokens"], sent["top_p"]) == (0.3, 50, 0.9)
+    assert sent["response_format"] == {"type": "json_object"}
+    assert sent["stream"] is True
     assert tab.errors == []
