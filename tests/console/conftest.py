@@ -84,9 +84,13 @@ models:
 {server}"""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """One headless chromium for the whole session (a page per test)."""
+    """One headless chromium for this package (a tab per test).
+
+    Package scope, not session: Playwright's sync API keeps an event loop running
+    in the main thread while it is open, which async tests elsewhere cannot share.
+    """
     if not Path(CHROMIUM).exists():
         unavailable(f"{CHROMIUM} is missing (scripts/test installs Debian's chromium as root)")
     try:
@@ -99,33 +103,33 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport={"width": 1280, "height": 800})
     yield ctx
     ctx.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stubs() -> Iterator[IdentityStubs]:
     with run_identity_stubs() as running:
         running.custom_users[TOKEN] = {"principal": "alice", "message": "ok"}
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def llm() -> Iterator[RunningScript]:
     with run_scripted_llm() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def embedder() -> Iterator[RunningEmbedder]:
     with run_fake_embeddings() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def corral(
     llm: RunningScript,
     embedder: RunningEmbedder,
