@@ -1,8 +1,10 @@
-"""``server:``: listening address, TLS, CORS, workers, auth and quota."""
+"""``server:``: listening address, TLS, CORS, workers, auth, quota and the web console."""
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+import re
+
+from pydantic import Field, field_validator, model_validator
 
 from corral.config.auth import AuthConfig
 from corral.config.base import ConfigModel
@@ -68,6 +70,33 @@ class ServerLimits(ConfigModel):
     Keep it below the process's open-file limit (`ulimit -n`)."""
 
 
+_CONSOLE_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+_API_PREFIXES = ("/v1", "/openapi.json")
+
+
+class ConsoleConfig(ConfigModel):
+    """``server.console``: the web console (static pages that call this server's API)."""
+
+    enabled: bool = True
+    """Serve the console; `false` answers 404 at its path like any unknown route."""
+    path: str = "/console"
+    """Where the console is served (one or more path segments, no trailing slash). Its files
+    are public (they hold no data); everything it shows comes from API calls made with the
+    token typed into it."""
+
+    @field_validator("path")
+    @classmethod
+    def _plain_path(cls, path: str) -> str:
+        if not _CONSOLE_PATH.fullmatch(path):
+            raise ValueError(
+                "a path such as /console: segments of letters, digits, '.', '_', '~' or '-', "
+                "each after a '/', no trailing slash"
+            )
+        if any(path == p or path.startswith(p + "/") for p in _API_PREFIXES):
+            raise ValueError(f"{path} is inside the API's paths; choose another, e.g. /console")
+        return path
+
+
 class ServerConfig(ConfigModel):
     """``server:``."""
 
@@ -93,6 +122,8 @@ class ServerConfig(ConfigModel):
     """Larger request bodies are refused with 413."""
     limits: ServerLimits = Field(default_factory=ServerLimits)
     """Header size and count, read timeouts and the connection cap (safe defaults)."""
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
+    """The web console: on at /console unless `enabled: false`; see docs/console.md."""
 
     @model_validator(mode="after")
     def _tls_pairs(self) -> ServerConfig:

@@ -3,6 +3,8 @@
 The middleware order is fixed here, outermost first:
 
 1. Starlette's error middleware: any exception escaping below becomes a JSON 500.
+1b. The web console's static files (`corral.server.routes.console`), when on: public
+   files with no data, answered before anything judges API calls.
 2. Route resolution (`corral.server.routing`): the request's route is found once,
    and ``scope["path"]`` becomes its canonical path, so every alias and spelling
    is judged below as the route it reaches.
@@ -43,6 +45,7 @@ from corral.server.middleware.route_policy import RoutePolicyMiddleware
 from corral.server.openapi import build_openapi
 from corral.server.protocol import LIMITS_STATE_KEY
 from corral.server.routes import collect_routes
+from corral.server.routes.console import console_mount
 from corral.server.routing import ResolveRoutes, RouteDispatch, RouteEntry, RouteTable
 from corral.storage.manager import StorageStartupError
 
@@ -73,11 +76,12 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
 
 
 def _compose(table: RouteTable, server: ServerConfig, corral: Stack) -> ASGIApp:
-    """Errors → route resolution → CORS → auth → route policy → quota → dispatch."""
+    """Errors → console files → route resolution → CORS → auth → route policy → quota → dispatch."""
     app: ASGIApp = RouteDispatch()
     for cls, args, kwargs in reversed(_middleware(server, corral)):
         app = cls(app, *args, **kwargs)
-    return ServerErrorMiddleware(ResolveRoutes(app, table), handler=handle_exception)
+    api = console_mount(ResolveRoutes(app, table), server.console)
+    return ServerErrorMiddleware(api, handler=handle_exception)
 
 
 class CorralApp:
