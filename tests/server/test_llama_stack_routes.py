@@ -264,6 +264,18 @@ def test_legacy_vector_io_insert_and_query(vllm_server: tuple[RunningServer, Run
     assert top["chunk_id"] == "c1" and top["metadata"] == {"document_id": "doc1", "source": "test"}
     assert top["embedding"] == chunks[1]["embedding"]
     assert answer["scores"][0] == pytest.approx(1.0, abs=1e-5)
+    filtered = httpx.post(
+        f"{server.base_url}/v1/vector-io/query",
+        json={
+            "vector_store_id": store.id,
+            "query": "beta text",
+            "params": {
+                "max_chunks": 3,
+                "filters": {"type": "eq", "key": "document_id", "value": "doc2"},
+            },
+        },
+    ).json()
+    assert [c["chunk_id"] for c in filtered["chunks"]] == ["c2"]  # no threshold unless asked
     wrong = httpx.post(
         f"{server.base_url}/v1/vector-io/insert",
         json={"vector_store_id": store.id, "chunks": [{**chunks[0], "embedding": [0.1, 0.2]}]},

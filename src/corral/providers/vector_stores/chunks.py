@@ -24,10 +24,13 @@ from corral.apis.vector_io.chunks import (
     content_text,
 )
 from corral.errors import InvalidParameter
+from corral.providers.vector_stores.filters import compile_filter
 from corral.providers.vector_stores.ingest import Embedder, normalise
 from corral.providers.vector_stores.state import StoreRecord
 
 PREFIX = "vector-io:"
+#: Candidates fetched per wanted chunk when a filter may drop some.
+FILTER_FETCH = 10
 _KEY = "chunk:"
 
 
@@ -64,21 +67,33 @@ class ChunkRoutes:
         """The store's best chunks for the query text."""
         params = request.params or {}
         k = _int(params, "max_chunks", 3)
-        threshold = float(params.get("score_threshold") or 0.0)
+        # corral's vector scores are cosines (-1..1): only a threshold the client sets applies
+        threshold = params.get("score_threshold")
+        filters = params.get("filters")
+        predicate = compile_filter(filters, "params.filters") if filters else None
         text = content_text(request.query)
         if not text.strip():
             raise InvalidParameter("query", "a non-empty text is required")
-        mode = params.get("mode") or "vector"
-        if mode == "keyword":
-            hits = await self._index.query_keyword(store.id, text, k, None)
+        fetch = k * FILTER_FETCH if predicate is not None else k
+        if (params.get("mode") or "vector") == "keyword":
+            hits = await self._index.query_keyword(store.id, text, fetch, None)
         else:
             [vector] = await self._embedder.embed(
                 store.embedding_model, [text], store.embedding_dimension, ctx
             )
-            hits = await self._index.query_vector(store.id, vector, k, None)
-        kept = [h for h in hits if h.score >= threshold]
-        chunks = [await self._chunk(store, hit) for hit in kept]
-        return QueryChunksResponse(chunks=chunks, scores=[h.score for h in kept])
+            hits = await self._index.query_vector(store.id, vector, fetch, None)
+        chunks, scores = [], []
+        for hit in hits:
+            if threshold is not None and hit.score < float(threshold):
+                continue
+            chunk = await self._chunk(store, hit)
+            if predicate is not None and not predicate(_attributes(chunk)):
+                continue
+            chunks.append(chunk)
+            scores.append(hit.score)
+            if len(chunks) == k:
+                break
+        return QueryChunksResponse(chunks=chunks, scores=scores)
 
     async def _chunk(self, store: StoreRecord, hit: ChunkHit) -> EmbeddedChunk:
         if hit.file_id.startswith(PREFIX):
@@ -97,6 +112,11 @@ class ChunkRoutes:
         """Forget the store's inserted chunks."""
         for key, _ in await self._kv.items_with_prefix(f"{_KEY}{store_id}:"):
             await self._kv.delete(key)
+
+
+def _attributes(chunk: EmbeddedChunk) -> dict[str, Any]:
+    """What a filter sees: the chunk's metadata (scalar values only)."""
+    return {k: v for k, v in chunk.metadata.items() if isinstance(v, str | int | float | bool)}
 
 
 def _id(chunk_id: str) -> str:
