@@ -2,6 +2,9 @@
 
 The middleware order is fixed here, outermost first:
 
+0. Observe (`corral.server.middleware.observe`): the request id and record;
+   metrics, access log and usage once the request has ended (so it sees the
+   500s of the error middleware too).
 1. Starlette's error middleware: any exception escaping below becomes a JSON 500.
 2. Route resolution (`corral.server.routing`): the request's route is found once,
    and ``scope["path"]`` becomes its canonical path, so every alias and spelling
@@ -40,6 +43,7 @@ from corral.server.http import EndpointApp, json_response
 from corral.server.middleware.auth import PUBLIC_PATHS, AuthMiddleware
 from corral.server.middleware.quota import QuotaMiddleware
 from corral.server.middleware.route_policy import RoutePolicyMiddleware
+from corral.server.observability import Observability, observability
 from corral.server.openapi import build_openapi
 from corral.server.protocol import LIMITS_STATE_KEY
 from corral.server.routes import collect_routes
@@ -54,6 +58,7 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
     stack = stack or Stack(loaded)
     api_routes = collect_routes(stack)
     openapi = build_openapi(api_routes)
+    observe = observability(stack)
 
     async def openapi_endpoint(request: Request) -> Response:
         return json_response(openapi)
@@ -62,22 +67,27 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
         [
             *(RouteEntry(r.method, r.path, r.aliases, EndpointApp(r.endpoint)) for r in api_routes),
             RouteEntry("GET", "/openapi.json", (), EndpointApp(openapi_endpoint)),
+            *observe.routes,
         ]
     )
     app = Starlette()
-    app.middleware_stack = _compose(table, loaded.run.server, stack)
+    app.middleware_stack = _compose(table, loaded.run.server, stack, observe)
     app.state.stack = stack
     app.state.api_routes = api_routes
     app.state.route_table = table
+    app.state.metrics = observe.metrics
     return CorralApp(app, stack)
 
 
-def _compose(table: RouteTable, server: ServerConfig, corral: Stack) -> ASGIApp:
-    """Errors → route resolution → CORS → auth → route policy → quota → dispatch."""
+def _compose(
+    table: RouteTable, server: ServerConfig, corral: Stack, observe: Observability
+) -> ASGIApp:
+    """Observe → errors → route resolution → CORS → auth → route policy → quota → dispatch."""
     app: ASGIApp = RouteDispatch()
-    for cls, args, kwargs in reversed(_middleware(server, corral)):
+    for cls, args, kwargs in reversed(_middleware(server, corral, observe.public_paths)):
         app = cls(app, *args, **kwargs)
-    return ServerErrorMiddleware(ResolveRoutes(app, table), handler=handle_exception)
+    app = ServerErrorMiddleware(ResolveRoutes(app, table), handler=handle_exception)
+    return observe.wrap(app, corral)
 
 
 class CorralApp:
@@ -122,8 +132,9 @@ class CorralApp:
         await send({"type": "lifespan.shutdown.complete"})
 
 
-def _middleware(server: ServerConfig, corral: Stack) -> list[Middleware]:
+def _middleware(server: ServerConfig, corral: Stack, public: frozenset[str]) -> list[Middleware]:
     stack: list[Middleware] = []
+    public_paths = PUBLIC_PATHS | public
     cors = server.cors_settings()
     if cors is not None:
         stack.append(
@@ -140,10 +151,10 @@ def _middleware(server: ServerConfig, corral: Stack) -> list[Middleware]:
         )
     if corral.auth_provider is not None:
         stack.append(
-            Middleware(AuthMiddleware, provider=corral.auth_provider, public_paths=PUBLIC_PATHS)
+            Middleware(AuthMiddleware, provider=corral.auth_provider, public_paths=public_paths)
         )
     if corral.route_policy.active:
         stack.append(Middleware(RoutePolicyMiddleware, policy=corral.route_policy))
     if corral.quota is not None:
-        stack.append(Middleware(QuotaMiddleware, policy=corral.quota, public_paths=PUBLIC_PATHS))
+        stack.append(Middleware(QuotaMiddleware, policy=corral.quota, public_paths=public_paths))
     return stack

@@ -1,0 +1,120 @@
+"""What the inference router tells the request's record: model, provider, timings, tokens.
+
+A few field writes per call on the `RequestRecord` the observe middleware
+created (`corral.observe.context`); the middleware turns them into metrics,
+the access log and usage counts when the request ends. Outside an HTTP request
+(a batch line, a test calling the router) there is no record and nothing is done.
+
+Streams: corral asks the upstream for the final usage chunk
+(``stream_options.include_usage``) even when the client did not, so streamed
+tokens are counted too; that chunk is then not passed on to such a client.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from corral.apis.inference.api import ChunkStream
+from corral.core.routing_tables.models import RoutedModel
+from corral.observe.context import CURRENT, RequestRecord
+
+_USAGE_KEYS = (b'"usage":{', b'"usage": {')
+
+
+@dataclass(slots=True)
+class Observed:
+    """One provider call of the current request (None fields outside a request)."""
+
+    record: RequestRecord | None
+    started: float
+    #: True when corral added ``include_usage`` itself: the usage-only chunk is not forwarded.
+    hidden_usage: bool
+
+
+def want_usage(body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """`body` asking a stream for its usage chunk, and whether the client did not ask itself."""
+    if body.get("stream") is not True or CURRENT.get() is None:
+        return body, False
+    options = body.get("stream_options")
+    if isinstance(options, dict) and options.get("include_usage") is True:
+        return body, False
+    extra = dict(options) if isinstance(options, dict) else {}
+    extra["include_usage"] = True
+    return {**body, "stream_options": extra}, True
+
+
+def begin_call(routed: RoutedModel, operation: str, hidden_usage: bool) -> Observed:
+    """Note the model and provider of a call about to start."""
+    record = CURRENT.get()
+    if record is not None:
+        record.model = routed.target.identifier
+        record.provider = routed.resource.provider_id
+        record.operation = operation
+    return Observed(record, time.perf_counter(), hidden_usage)
+
+
+def end_call(seen: Observed, result: dict[str, Any] | None) -> None:
+    """A non-streamed call ended (`result` None: it failed)."""
+    record = seen.record
+    if record is None:
+        return
+    record.upstream_seconds = (record.upstream_seconds or 0.0) + time.perf_counter() - seen.started
+    if result is not None:
+        record.add_usage(result.get("usage"))
+
+
+async def observed_stream(chunks: ChunkStream, seen: Observed) -> AsyncIterator[bytes]:
+    """`chunks` passed through, timing the first and later chunks and reading the usage chunk."""
+    record = seen.record
+    if record is None:
+        async for chunk in chunks:
+            yield chunk
+        return
+    first = last = 0.0
+    count = 0
+    try:
+        async for chunk in chunks:
+            now = time.perf_counter()
+            if count == 0:
+                first = now
+            last = now
+            count += 1
+            if _has_usage(chunk):
+                data = _parsed(chunk)
+                record.add_usage(data.get("usage"))
+                if seen.hidden_usage and not data.get("choices"):
+                    continue
+            yield chunk
+    finally:
+        close = getattr(chunks, "aclose", None)
+        if close is not None:
+            await close()
+        _stream_timings(record, seen.started, first, last, count)
+
+
+def _parsed(chunk: bytes) -> dict[str, Any]:
+    try:
+        data = orjson.loads(chunk)
+    except orjson.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _has_usage(chunk: bytes) -> bool:
+    return any(key in chunk for key in _USAGE_KEYS)
+
+
+def _stream_timings(
+    record: RequestRecord, started: float, first: float, last: float, count: int
+) -> None:
+    end = time.perf_counter()
+    record.upstream_seconds = (record.upstream_seconds or 0.0) + end - started
+    if count:
+        record.time_to_first_token = first - record.start
+    if count > 1:
+        record.time_per_output_token = (last - first) / (count - 1)
