@@ -42,8 +42,11 @@ class RequestRecord:
     time_per_output_token: float | None = None
     error_type: str | None = None
     error_code: str | None = None
-    #: The tracing span of the request, when tracing is on (an OpenTelemetry span).
+    #: The app's `corral.observe.tracing.Tracing` and the request's span, when tracing is on.
+    tracing: Any = None
     span: Any = None
+    #: The open stage span (auth, quota, handler...), under `span`.
+    stage: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def add_usage(self, usage: Any) -> None:

@@ -43,6 +43,7 @@ from corral.server.http import EndpointApp, json_response
 from corral.server.middleware.auth import PUBLIC_PATHS, AuthMiddleware
 from corral.server.middleware.quota import QuotaMiddleware
 from corral.server.middleware.route_policy import RoutePolicyMiddleware
+from corral.server.middleware.stages import Stage
 from corral.server.observability import Observability, observability
 from corral.server.openapi import build_openapi
 from corral.server.protocol import LIMITS_STATE_KEY
@@ -51,6 +52,12 @@ from corral.server.routing import ResolveRoutes, RouteDispatch, RouteEntry, Rout
 from corral.storage.manager import StorageStartupError
 
 STARTUP_ERRORS = (ConfigError, StorageStartupError, ProviderStartupError)
+#: The trace stage (a span) each middleware's part of a request is (when tracing is on).
+STAGES: dict[type, str] = {
+    AuthMiddleware: "auth",
+    RoutePolicyMiddleware: "route_policy",
+    QuotaMiddleware: "quota",
+}
 
 
 def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
@@ -76,6 +83,7 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
     app.state.api_routes = api_routes
     app.state.route_table = table
     app.state.metrics = observe.metrics
+    app.state.tracing = observe.tracing
     return CorralApp(app, stack)
 
 
@@ -83,9 +91,12 @@ def _compose(
     table: RouteTable, server: ServerConfig, corral: Stack, observe: Observability
 ) -> ASGIApp:
     """Observe → errors → route resolution → CORS → auth → route policy → quota → dispatch."""
-    app: ASGIApp = RouteDispatch()
+    traced = observe.tracing is not None
+    app: ASGIApp = Stage(RouteDispatch(), "handler") if traced else RouteDispatch()
     for cls, args, kwargs in reversed(_middleware(server, corral, observe.public_paths)):
         app = cls(app, *args, **kwargs)
+        if traced and cls in STAGES:
+            app = Stage(app, STAGES[cls])
     app = ServerErrorMiddleware(ResolveRoutes(app, table), handler=handle_exception)
     return observe.wrap(app, corral)
 
@@ -129,6 +140,9 @@ class CorralApp:
         message = await receive()
         assert message["type"] == "lifespan.shutdown"
         await self.stack.stop()
+        tracing = getattr(self.state, "tracing", None)
+        if tracing is not None:
+            tracing.shutdown()
         await send({"type": "lifespan.shutdown.complete"})
 
 

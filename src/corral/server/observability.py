@@ -6,6 +6,7 @@ startup, nothing per request.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp
 from corral.core.routers.inference import INFERENCE
 from corral.core.stack import Stack
 from corral.observe.metrics import CONTENT_TYPE, Metrics
+from corral.observe.tracing import Tracing, tracing_wanted
 from corral.server.http import EndpointApp
 from corral.server.middleware.observe import ObserveMiddleware
 from corral.server.routing import RouteEntry
@@ -32,19 +34,24 @@ class Observability:
     routes: tuple[RouteEntry, ...]
     #: Paths served without authentication or quota (``/metrics`` when configured public).
     public_paths: frozenset[str]
+    tracing: Tracing | None = None
 
     def wrap(self, app: ASGIApp, stack: Stack) -> ASGIApp:
         """`app` inside the observe middleware (the outermost one)."""
         telemetry = stack.loaded.run.telemetry
         auth_on = stack.auth_provider is not None
-        return ObserveMiddleware(app, telemetry, self.metrics, auth_on)
+        return ObserveMiddleware(app, telemetry, self.metrics, auth_on, tracing=self.tracing)
 
 
 def observability(stack: Stack) -> Observability:
-    """The metrics (when enabled) and their route, from the run config's ``telemetry:``."""
-    config = stack.loaded.run.telemetry.metrics
+    """Metrics (when enabled) and their route, and tracing, from the run config's ``telemetry:``."""
+    telemetry = stack.loaded.run.telemetry
+    tracing = None
+    if tracing_wanted(telemetry, os.environ):
+        tracing = Tracing(telemetry, os.environ)
+    config = telemetry.metrics
     if not config.enabled:
-        return Observability(None, (), frozenset())
+        return Observability(None, (), frozenset(), tracing)
     metrics = Metrics(config, lambda: _gauges(stack))
 
     async def scrape(request: Request) -> Response:
@@ -52,7 +59,7 @@ def observability(stack: Stack) -> Observability:
 
     route = RouteEntry("GET", METRICS_PATH, (), EndpointApp(scrape))
     public = frozenset({METRICS_PATH}) if config.public else frozenset()
-    return Observability(metrics, (route,), public)
+    return Observability(metrics, (route,), public, tracing)
 
 
 def _gauges(stack: Stack) -> Iterable[tuple[str, str, float]]:

@@ -21,7 +21,7 @@ import orjson
 
 from corral.apis.inference.api import ChunkStream
 from corral.core.routing_tables.models import RoutedModel
-from corral.observe.context import CURRENT, RequestRecord
+from corral.observe.context import CURRENT, RequestRecord, request_id_header
 
 _USAGE_KEYS = (b'"usage":{', b'"usage": {')
 
@@ -34,6 +34,8 @@ class Observed:
     started: float
     #: True when corral added ``include_usage`` itself: the usage-only chunk is not forwarded.
     hidden_usage: bool
+    #: The model call's CLIENT span, when tracing is on.
+    span: Any = None
 
 
 def want_usage(body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -51,11 +53,47 @@ def want_usage(body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
 def begin_call(routed: RoutedModel, operation: str, hidden_usage: bool) -> Observed:
     """Note the model and provider of a call about to start."""
     record = CURRENT.get()
-    if record is not None:
-        record.model = routed.target.identifier
-        record.provider = routed.resource.provider_id
-        record.operation = operation
-    return Observed(record, time.perf_counter(), hidden_usage)
+    if record is None:
+        return Observed(None, time.perf_counter(), hidden_usage)
+    record.model = routed.target.identifier
+    record.provider = routed.resource.provider_id
+    record.operation = operation
+    span = None
+    if record.span is not None:
+        span = _start_span(record, routed, operation)
+    return Observed(record, time.perf_counter(), hidden_usage, span)
+
+
+def _start_span(record: RequestRecord, routed: RoutedModel, operation: str) -> Any:
+    """The model call's span; the upstream is sent its traceparent (and the request id)."""
+    parent = record.stage or record.span
+    span = record.tracing.start_child(
+        f"{operation} {routed.target.identifier}", parent, client=True
+    )
+    span.set_attribute("gen_ai.operation.name", operation)
+    span.set_attribute("gen_ai.request.model", routed.target.identifier)
+    span.set_attribute("gen_ai.provider.name", routed.resource.provider_id)
+    record.outbound = request_id_header(record) + record.tracing.traceparent(span)
+    return span
+
+
+def _end_span(seen: Observed, result: dict[str, Any] | None, failed: bool) -> None:
+    span, record = seen.span, seen.record
+    assert record is not None
+    if result is not None:
+        if isinstance(result.get("model"), str):
+            span.set_attribute("gen_ai.response.model", result["model"])
+        reasons = [
+            c.get("finish_reason") for c in result.get("choices") or () if isinstance(c, dict)
+        ]
+        if any(isinstance(r, str) for r in reasons):
+            span.set_attribute("gen_ai.response.finish_reasons", [str(r) for r in reasons if r])
+    span.set_attribute("gen_ai.usage.input_tokens", record.input_tokens)
+    span.set_attribute("gen_ai.usage.output_tokens", record.output_tokens)
+    if failed:
+        span.set_attribute("error.type", record.error_code or "error")
+    span.end()
+    record.outbound = request_id_header(record)
 
 
 def end_call(seen: Observed, result: dict[str, Any] | None) -> None:
@@ -66,6 +104,8 @@ def end_call(seen: Observed, result: dict[str, Any] | None) -> None:
     record.upstream_seconds = (record.upstream_seconds or 0.0) + time.perf_counter() - seen.started
     if result is not None:
         record.add_usage(result.get("usage"))
+    if seen.span is not None:
+        _end_span(seen, result, result is None)
 
 
 async def observed_stream(chunks: ChunkStream, seen: Observed) -> AsyncIterator[bytes]:
@@ -95,6 +135,8 @@ async def observed_stream(chunks: ChunkStream, seen: Observed) -> AsyncIterator[
         if close is not None:
             await close()
         _stream_timings(record, seen.started, first, last, count)
+        if seen.span is not None:
+            _end_span(seen, None, False)
 
 
 def _parsed(chunk: bytes) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from corral.observe.context import (
 )
 from corral.observe.logs import ACCESS_LOGGER
 from corral.observe.metrics import Metrics
+from corral.observe.tracing import Tracing
 
 access_log = logging.getLogger(ACCESS_LOGGER)
 
@@ -48,8 +49,10 @@ class ObserveMiddleware:
         metrics: Metrics | None,
         auth_on: bool,
         finishers: tuple[Finisher, ...] = (),
+        tracing: Tracing | None = None,
     ) -> None:
         self.app = app
+        self.tracing = tracing
         self.metrics = metrics
         self.auth_on = auth_on
         self.access_log = telemetry.access_log.enabled
@@ -86,6 +89,8 @@ class ObserveMiddleware:
             return
         record = RequestRecord(self._request_id(scope), time.perf_counter())
         record.outbound = request_id_header(record)
+        if self.tracing is not None:
+            self._start_trace(record, scope)
         id_header = (b"x-request-id", record.request_id.encode("ascii"))
         status = 500
 
@@ -103,10 +108,23 @@ class ObserveMiddleware:
             CURRENT.reset(token)
             self._finish(record, scope, status)
 
+    def _start_trace(self, record: RequestRecord, scope: Scope) -> None:
+        assert self.tracing is not None
+        parent = state = None
+        for name, value in scope["headers"]:
+            if name == b"traceparent":
+                parent = value.decode("latin-1")
+            elif name == b"tracestate":
+                state = value.decode("latin-1")
+        record.tracing = self.tracing
+        record.span = self.tracing.start_request(scope["method"], parent, state)
+
     def _finish(self, record: RequestRecord, scope: Scope, status: int) -> None:
         seconds = time.perf_counter() - record.start
         match = scope.get("corral.route")
         route = (match.template if match is not None else None) or "unmatched"
+        if record.span is not None:
+            _end_trace(record, scope["method"], route, status)
         user = scope.get("user")
         if user is not None and self.principal_label:
             record.extra["principal"] = user.principal
@@ -127,6 +145,26 @@ class ObserveMiddleware:
             )
         for finish in self.finishers:
             finish(record, scope, status)
+
+
+def _end_trace(record: RequestRecord, method: str, route: str, status: int) -> None:
+    span = record.span
+    if record.stage is not None:
+        record.stage.end()
+        record.stage = None
+    span.update_name(f"{method} {route}")
+    span.set_attribute("http.route", route)
+    span.set_attribute("http.response.status_code", status)
+    span.set_attribute("corral.request_id", record.request_id)
+    if record.model is not None:
+        span.set_attribute("gen_ai.request.model", record.model)
+    if record.error_type is not None:
+        span.set_attribute("error.type", record.error_code or record.error_type)
+    if status >= 500:
+        from opentelemetry.trace import Status, StatusCode
+
+        span.set_status(Status(StatusCode.ERROR))
+    span.end()
 
 
 def _auth_outcome(scope: Scope, record: RequestRecord) -> str:

@@ -1,0 +1,111 @@
+"""OpenTelemetry traces: a span per request, children for its stages and model calls, OTLP export.
+
+Off unless ``telemetry.enabled`` (or Llama Stack's ``sinks: [otel_trace]``) or
+an ``OTEL_EXPORTER_OTLP[_TRACES]_ENDPOINT`` in the environment asks for it, and
+``OTEL_SDK_DISABLED`` is not true. Off, the SDK is never imported and a request
+pays one ``is None`` test per hook. On, each app owns its `TracerProvider`
+(nothing global), spans leave through a `BatchSpanProcessor` (a background
+thread), and the SDK reads the other standard ``OTEL_*`` variables itself
+(headers, timeouts, ``OTEL_SERVICE_NAME``, batch delays).
+
+Model calls carry the GenAI semantic-convention attributes
+(``gen_ai.operation.name``, ``gen_ai.request.model``, ``gen_ai.provider.name``,
+``gen_ai.response.model``, ``gen_ai.usage.input_tokens``/``output_tokens``,
+``gen_ai.response.finish_reasons``); prompts and answers only with
+``telemetry.tracing.capture_content``. A client's W3C ``traceparent`` makes the
+request's span its child, and each upstream call sends its own ``traceparent``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from corral.config.telemetry import TelemetryConfig
+
+_ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+
+
+def tracing_wanted(config: TelemetryConfig, environ: Mapping[str, str]) -> bool:
+    """True when the config or the environment asks for traces and the SDK is not disabled."""
+    if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    return config.tracing_on() or any(environ.get(name) for name in _ENDPOINT_VARS)
+
+
+class Tracing:
+    """One app's tracer, exporter and propagator (built once, at startup)."""
+
+    def __init__(self, config: TelemetryConfig, environ: Mapping[str, str]) -> None:
+        from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+        from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+        settings = config.tracing
+        service = environ.get("OTEL_SERVICE_NAME") or config.service_name
+        self.provider = TracerProvider(
+            resource=Resource.create({SERVICE_NAME: service}),
+            sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio)),
+        )
+        self.provider.add_span_processor(BatchSpanProcessor(_exporter(config, environ)))
+        self.tracer = self.provider.get_tracer("corral")
+        self.propagator = TraceContextTextMapPropagator()
+        self.capture_content = settings.capture_content
+
+    def start_request(self, method: str, traceparent: str | None, tracestate: str | None) -> Any:
+        """The server span of a request (a child of the client's trace when it sent one)."""
+        from opentelemetry.trace import SpanKind
+
+        parent = None
+        if traceparent is not None:
+            carrier = {"traceparent": traceparent}
+            if tracestate is not None:
+                carrier["tracestate"] = tracestate
+            parent = self.propagator.extract(carrier)
+        attributes = {"http.request.method": method}
+        return self.tracer.start_span(
+            method, context=parent, kind=SpanKind.SERVER, attributes=attributes
+        )
+
+    def start_child(self, name: str, parent: Any, *, client: bool = False) -> Any:
+        """A span under `parent` (a model call is a CLIENT span)."""
+        from opentelemetry.trace import SpanKind, set_span_in_context
+
+        kind = SpanKind.CLIENT if client else SpanKind.INTERNAL
+        return self.tracer.start_span(name, context=set_span_in_context(parent), kind=kind)
+
+    def traceparent(self, span: Any) -> bytes:
+        """The ``traceparent`` header line that makes an upstream's work a child of `span`."""
+        from opentelemetry.trace import set_span_in_context
+
+        carrier: dict[str, str] = {}
+        self.propagator.inject(carrier, context=set_span_in_context(span))
+        value = carrier.get("traceparent")
+        return b"" if value is None else b"traceparent: " + value.encode("ascii") + b"\r\n"
+
+    def shutdown(self) -> None:
+        """Export what is pending, then stop the exporter thread."""
+        self.provider.shutdown()
+
+
+def _exporter(config: TelemetryConfig, environ: Mapping[str, str]) -> Any:
+    endpoint = config.otel_exporter_otlp_endpoint
+    if config.tracing.protocol == "grpc":
+        try:
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+                OTLPSpanExporter as GrpcExporter,
+            )
+        except ImportError as exc:
+            raise RuntimeError(
+                "telemetry.tracing.protocol: grpc needs opentelemetry-exporter-otlp-proto-grpc "
+                "(pip install opentelemetry-exporter-otlp-proto-grpc)"
+            ) from exc
+        return GrpcExporter(endpoint=endpoint) if endpoint else GrpcExporter()
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    if endpoint and not environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        # The config names the collector's base URL, as OTEL_EXPORTER_OTLP_ENDPOINT does.
+        return OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")
+    return OTLPSpanExporter()
