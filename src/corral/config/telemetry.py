@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from corral.config.base import ConfigModel
+from corral.config.storage import SqlReference
 
 
 class RequestIdConfig(ConfigModel):
@@ -66,10 +67,14 @@ class UsageConfig(ConfigModel):
     """``telemetry.usage``: per-client token accounting (`GET /v1alpha/usage`)."""
 
     enabled: bool = False
-    """Count requests and tokens per principal and model in `storage.stores.usage` (or the
-    inference store's backend)."""
+    """Count requests and tokens per principal and model (`GET /v1alpha/usage`)."""
     admin_role: str = "admin"
     """Callers with this value in their `roles` attribute see everyone's usage."""
+    store: SqlReference | None = None
+    """Where the counts go: `{backend, table_name}` of a SQL backend (default: table
+    `corral_usage` on the first SQL backend, else in memory)."""
+    flush_seconds: float = Field(5.0, gt=0)
+    """Counts are added up in memory and written in one batch this often (and at shutdown)."""
 
 
 class TelemetryConfig(ConfigModel):

@@ -83,7 +83,7 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
     app.state.api_routes = api_routes
     app.state.route_table = table
     app.state.metrics = observe.metrics
-    app.state.tracing = observe.tracing
+    app.state.observability = observe
     return CorralApp(app, stack)
 
 
@@ -128,6 +128,7 @@ class CorralApp:
         assert message["type"] == "lifespan.startup"
         try:
             await self.stack.start()
+            await self.state.observability.start(self.stack)
         except STARTUP_ERRORS as exc:
             await self.stack.stop()
             await send({"type": "lifespan.startup.failed", "message": f"startup failed: {exc}"})
@@ -139,10 +140,8 @@ class CorralApp:
         await send({"type": "lifespan.startup.complete"})
         message = await receive()
         assert message["type"] == "lifespan.shutdown"
+        await self.state.observability.stop()
         await self.stack.stop()
-        tracing = getattr(self.state, "tracing", None)
-        if tracing is not None:
-            tracing.shutdown()
         await send({"type": "lifespan.shutdown.complete"})
 
 
