@@ -59,8 +59,6 @@ class TracingSettings(ConfigModel):
     """OTLP transport; `grpc` needs `opentelemetry-exporter-otlp-proto-grpc` installed."""
     sample_ratio: float = Field(1.0, ge=0.0, le=1.0)
     """Share of new traces recorded (a sampled parent `traceparent` is always followed)."""
-    capture_content: bool = False
-    """Record prompts and answers as span events (off: they never leave the server)."""
 
 
 class UsageConfig(ConfigModel):
@@ -91,7 +89,7 @@ class TelemetryConfig(ConfigModel):
     """Llama Stack's sink list; `otel_trace` turns tracing on, the others are accepted and
     ignored (metrics are served at `/metrics`, logs go to stderr)."""
     tracing: TracingSettings = Field(default_factory=TracingSettings)
-    """OTLP protocol, sampling and content capture."""
+    """OTLP protocol and sampling."""
     request_id: RequestIdConfig = Field(default_factory=RequestIdConfig)
     """Which clients' `X-Request-ID` is trusted."""
     access_log: AccessLogConfig = Field(default_factory=AccessLogConfig)

@@ -11,8 +11,8 @@ thread), and the SDK reads the other standard ``OTEL_*`` variables itself
 Model calls carry the GenAI semantic-convention attributes
 (``gen_ai.operation.name``, ``gen_ai.request.model``, ``gen_ai.provider.name``,
 ``gen_ai.response.model``, ``gen_ai.usage.input_tokens``/``output_tokens``,
-``gen_ai.response.finish_reasons``); prompts and answers only with
-``telemetry.tracing.capture_content``. A client's W3C ``traceparent`` makes the
+``gen_ai.response.finish_reasons``); prompts and answers are never recorded.
+A client's W3C ``traceparent`` makes the
 request's span its child, and each upstream call sends its own ``traceparent``.
 """
 
@@ -52,7 +52,6 @@ class Tracing:
         self.provider.add_span_processor(BatchSpanProcessor(_exporter(config, environ)))
         self.tracer = self.provider.get_tracer("corral")
         self.propagator = TraceContextTextMapPropagator()
-        self.capture_content = settings.capture_content
 
     def start_request(self, method: str, traceparent: str | None, tracestate: str | None) -> Any:
         """The server span of a request (a child of the client's trace when it sent one)."""
