@@ -68,21 +68,36 @@ class Tracing:
             method, context=parent, kind=SpanKind.SERVER, attributes=attributes
         )
 
-    def start_child(self, name: str, parent: Any, *, client: bool = False) -> Any:
+    def start_child(
+        self,
+        name: str,
+        parent: Any,
+        *,
+        client: bool = False,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> Any:
         """A span under `parent` (a model call is a CLIENT span)."""
         from opentelemetry.trace import SpanKind, set_span_in_context
 
         kind = SpanKind.CLIENT if client else SpanKind.INTERNAL
-        return self.tracer.start_span(name, context=set_span_in_context(parent), kind=kind)
+        return self.tracer.start_span(
+            name, context=set_span_in_context(parent), kind=kind, attributes=attributes
+        )
 
     def traceparent(self, span: Any) -> bytes:
-        """The ``traceparent`` header line that makes an upstream's work a child of `span`."""
-        from opentelemetry.trace import set_span_in_context
+        """The ``traceparent`` header line that makes an upstream's work a child of `span`.
 
-        carrier: dict[str, str] = {}
-        self.propagator.inject(carrier, context=set_span_in_context(span))
-        value = carrier.get("traceparent")
-        return b"" if value is None else b"traceparent: " + value.encode("ascii") + b"\r\n"
+        Formatted here (W3C trace context, version 00) rather than through the
+        propagator, which builds a context object per call.
+        """
+        ctx = span.get_span_context()
+        if not ctx.is_valid:
+            return b""
+        return b"traceparent: 00-%032x-%016x-%02x\r\n" % (
+            ctx.trace_id,
+            ctx.span_id,
+            int(ctx.trace_flags),
+        )
 
     def shutdown(self) -> None:
         """Export what is pending, then stop the exporter thread."""

@@ -92,8 +92,11 @@ def _compose(
 ) -> ASGIApp:
     """Observe → errors → route resolution → CORS → auth → route policy → quota → dispatch."""
     traced = observe.tracing is not None
-    app: ASGIApp = Stage(RouteDispatch(), "handler") if traced else RouteDispatch()
-    for cls, args, kwargs in reversed(_middleware(server, corral, observe.public_paths)):
+    middleware = _middleware(server, corral, observe.public_paths)
+    # A handler stage only when other stages exist: otherwise it would be the request span again.
+    staged = traced and any(cls in STAGES for cls, _, _ in middleware)
+    app: ASGIApp = Stage(RouteDispatch(), "handler") if staged else RouteDispatch()
+    for cls, args, kwargs in reversed(middleware):
         app = cls(app, *args, **kwargs)
         if traced and cls in STAGES:
             app = Stage(app, STAGES[cls])

@@ -153,13 +153,16 @@ def _end_trace(record: RequestRecord, method: str, route: str, status: int) -> N
         record.stage.end()
         record.stage = None
     span.update_name(f"{method} {route}")
-    span.set_attribute("http.route", route)
-    span.set_attribute("http.response.status_code", status)
-    span.set_attribute("corral.request_id", record.request_id)
+    attributes: dict[str, Any] = {
+        "http.route": route,
+        "http.response.status_code": status,
+        "corral.request_id": record.request_id,
+    }
     if record.model is not None:
-        span.set_attribute("gen_ai.request.model", record.model)
+        attributes["gen_ai.request.model"] = record.model
     if record.error_type is not None:
-        span.set_attribute("error.type", record.error_code or record.error_type)
+        attributes["error.type"] = record.error_code or record.error_type
+    span.set_attributes(attributes)
     if status >= 500:
         from opentelemetry.trace import Status, StatusCode
 
