@@ -48,7 +48,7 @@ class Tracing:
         service = environ.get("OTEL_SERVICE_NAME") or config.service_name
         self.provider = TracerProvider(
             resource=Resource.create({SERVICE_NAME: service}),
-            sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio)),
+            sampler=ParentBased(TraceIdRatioBased(_ratio(settings.sample_ratio, environ))),
         )
         self.provider.add_span_processor(BatchSpanProcessor(_exporter(config, environ)))
         self.tracer = self.provider.get_tracer("corral")
@@ -106,6 +106,17 @@ class Tracing:
     def shutdown(self) -> None:
         """Export what is pending, then stop the exporter thread."""
         self.provider.shutdown()
+
+
+def _ratio(configured: float, environ: Mapping[str, str]) -> float:
+    """The config's sample ratio, or ``OTEL_TRACES_SAMPLER_ARG`` when the config leaves 1.0."""
+    given = environ.get("OTEL_TRACES_SAMPLER_ARG")
+    if configured != 1.0 or not given:
+        return configured
+    try:
+        return min(1.0, max(0.0, float(given)))
+    except ValueError:
+        return configured
 
 
 def _exporter(config: TelemetryConfig, environ: Mapping[str, str]) -> Any:
