@@ -21,11 +21,14 @@ MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 CHAT = {"gen_ai_request_model": "fake/fake-chat", "gen_ai_operation_name": "chat"}
 
 
-def authed(stubs_url: str) -> str:
-    return f"""  auth:
-    provider_config: {{type: custom, endpoint: "{stubs_url}/validate"}}
-  quota:
-    kvstore: {{type: sqlite, db_path: "${{env.SQLITE_STORE_DIR}}/quota.db"}}
+def authed(stubs_url: str, quota: bool = True) -> str:
+    auth = f"""  auth:
+    provider_config: {{type: custom, endpoint: "{stubs_url}/validate"}}"""
+    return auth + "\n" + QUOTA if quota else auth
+
+
+QUOTA = """  quota:
+    kvstore: {type: sqlite, db_path: "${env.SQLITE_STORE_DIR}/quota.db"}
     anonymous_max_requests: 100
     authenticated_max_requests: 1000
     period: day"""

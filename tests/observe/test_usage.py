@@ -36,7 +36,7 @@ def usage(server: RunningServer, token: str, **params: str) -> httpx.Response:
 def test_usage_per_principal_and_model_with_access_control(tmp_path: Path) -> None:
     with run_identity_stubs() as stubs, run_fake_openai() as fake:
         stubs.custom_users.update({t: {**u, "message": "ok"} for t, u in USERS.items()})
-        config = upstream_config(fake.url, USAGE_ON, server=authed(stubs.url))
+        config = upstream_config(fake.url, USAGE_ON, server=authed(stubs.url, quota=False))
         with run_server(config, tmp_path) as server:
             for _ in range(2):
                 chat(server, "t-ann")  # 5 in + 3 out each
@@ -71,7 +71,9 @@ def test_usage_per_principal_and_model_with_access_control(tmp_path: Path) -> No
 
         # Flushed at shutdown: the counts survive a restart.
         with run_server(config, tmp_path) as server:
-            (row,) = usage(server, "t-ann").json()["data"]
+            again = usage(server, "t-ann")
+            assert again.status_code == 200, (again.text, server.log()[-3000:])
+            (row,) = again.json()["data"]
             assert row["requests"] == 3 and row["output_tokens"] == 11
 
 

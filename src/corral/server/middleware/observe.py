@@ -116,6 +116,8 @@ class ObserveMiddleware:
                 parent = value.decode("latin-1")
             elif name == b"tracestate":
                 state = value.decode("latin-1")
+        if not self.tracing.wanted(parent):
+            return
         record.tracing = self.tracing
         record.span = self.tracing.start_request(scope["method"], parent, state)
 
