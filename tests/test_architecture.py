@@ -30,6 +30,7 @@ LAYERS = (
     "errors",
     "apis",
     "config",
+    "observe",
     "storage",
     "auth",
     "core",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 from corral.config.run import LoggingConfig
+from corral.observe.logs import configure_logging
+
+LOG_FORMATS = ("text", "json")
 
 #: Llama Stack's logging categories → the corral loggers they set (``all``: every one).
 CATEGORY_LOGGERS: dict[str, tuple[str, ...]] = {
@@ -26,16 +28,9 @@ CATEGORY_LOGGERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def setup_logging(level: str = "info") -> None:
-    """Plain, timestamped logs on stderr."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
+def setup_logging(level: str = "info", fmt: str = "text") -> None:
+    """Logs on stderr with request ids, as text or JSON (`corral.observe.logs`)."""
+    configure_logging(level, fmt)
 
 
 def apply_category_levels(config: LoggingConfig | None) -> None:

@@ -12,7 +12,7 @@ import click
 import yaml
 
 from corral.apis.spec import ROUTING_TABLES, Api
-from corral.cli.logs import apply_category_levels, setup_logging
+from corral.cli.logs import LOG_FORMATS, apply_category_levels, setup_logging
 from corral.config.issues import ConfigError
 from corral.config.loader import LoadedConfig, load_config
 from corral.config.redact import redacted
@@ -82,18 +82,31 @@ def main() -> None:
 @click.option("--host", default=None, help="Address to bind (overrides server.host).")
 @click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Set a variable.")
 @click.option("--log-level", default="info", show_default=True)
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    show_default=True,
+    help="Log lines as text or as one JSON object each (access log included).",
+)
 def run(
-    config: str, port: int | None, host: str | None, env_pairs: tuple[str, ...], log_level: str
+    config: str,
+    port: int | None,
+    host: str | None,
+    env_pairs: tuple[str, ...],
+    log_level: str,
+    log_format: str,
 ) -> None:
     """Serve CONFIG (a run-config file or a distribution name such as `starter`)."""
-    setup_logging(log_level)
+    setup_logging(log_level, log_format)
     loaded = _load(config, env_pairs)
     apply_category_levels(loaded.run.logging)
     app = _startable(loaded)  # the stack logs the config's warnings once, as it starts
     from corral.server.serve import serve
 
     server = loaded.run.server
-    serve(loaded, host or server.host, server.port if port is None else port, log_level, app)
+    port = server.port if port is None else port
+    serve(loaded, host or server.host, port, log_level, app, log_format=log_format)
 
 
 @main.group()

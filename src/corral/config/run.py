@@ -28,6 +28,7 @@ from corral.config.resources import (
 from corral.config.safety import SafetyConfig
 from corral.config.server import ServerConfig
 from corral.config.storage import KVReference, SqlReference, StorageConfig
+from corral.config.telemetry import TelemetryConfig
 from corral.config.tools import ToolsConfig
 from corral.config.vector_stores import VectorStoresDefaults
 
@@ -119,6 +120,8 @@ class RunConfig(ConfigModel):
     """Scoring functions to register at startup (served by the scoring providers)."""
     benchmarks: list[BenchmarkResource] = Field(default_factory=list)
     """Benchmarks to register at startup (run by an eval provider)."""
+    telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    """Request ids, access log, Prometheus metrics, OpenTelemetry traces, per-client usage."""
     container_image: str | None = None
     """Informational: the image this config was built for."""
     external_providers_dir: str | None = None

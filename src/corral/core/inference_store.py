@@ -76,6 +76,10 @@ class InferenceStore:
         """Flush pending writes."""
         await self._queue.close()
 
+    def queue_stats(self) -> tuple[int, int]:
+        """(writes waiting, writes dropped so far) of the write queue, for /metrics."""
+        return self._queue.depth(), self._queue.dropped
+
     def record(
         self, request: dict[str, Any], completion: dict[str, Any], user: User | None
     ) -> None:

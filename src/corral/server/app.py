@@ -2,6 +2,9 @@
 
 The middleware order is fixed here, outermost first:
 
+0. Observe (`corral.server.middleware.observe`): the request id and record;
+   metrics, access log and usage once the request has ended (so it sees the
+   500s of the error middleware too).
 1. Starlette's error middleware: any exception escaping below becomes a JSON 500.
 1b. The web console's static files (`corral.server.routes.console`), when on: public
    files with no data, answered before anything judges API calls.
@@ -42,6 +45,8 @@ from corral.server.http import EndpointApp, json_response
 from corral.server.middleware.auth import PUBLIC_PATHS, AuthMiddleware
 from corral.server.middleware.quota import QuotaMiddleware
 from corral.server.middleware.route_policy import RoutePolicyMiddleware
+from corral.server.middleware.stages import Stage
+from corral.server.observability import Observability, observability
 from corral.server.openapi import build_openapi
 from corral.server.protocol import LIMITS_STATE_KEY
 from corral.server.routes import collect_routes
@@ -50,6 +55,12 @@ from corral.server.routing import ResolveRoutes, RouteDispatch, RouteEntry, Rout
 from corral.storage.manager import StorageStartupError
 
 STARTUP_ERRORS = (ConfigError, StorageStartupError, ProviderStartupError)
+#: The trace stage (a span) each middleware's part of a request is (when tracing is on).
+STAGES: dict[type, str] = {
+    AuthMiddleware: "auth",
+    RoutePolicyMiddleware: "route_policy",
+    QuotaMiddleware: "quota",
+}
 
 
 def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
@@ -57,6 +68,7 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
     stack = stack or Stack(loaded)
     api_routes = collect_routes(stack)
     openapi = build_openapi(api_routes)
+    observe = observability(stack)
 
     async def openapi_endpoint(request: Request) -> Response:
         return json_response(openapi)
@@ -65,23 +77,35 @@ def create_app(loaded: LoadedConfig, stack: Stack | None = None) -> CorralApp:
         [
             *(RouteEntry(r.method, r.path, r.aliases, EndpointApp(r.endpoint)) for r in api_routes),
             RouteEntry("GET", "/openapi.json", (), EndpointApp(openapi_endpoint)),
+            *observe.routes,
         ]
     )
     app = Starlette()
-    app.middleware_stack = _compose(table, loaded.run.server, stack)
+    app.middleware_stack = _compose(table, loaded.run.server, stack, observe)
     app.state.stack = stack
     app.state.api_routes = api_routes
     app.state.route_table = table
+    app.state.metrics = observe.metrics
+    app.state.observability = observe
     return CorralApp(app, stack)
 
 
-def _compose(table: RouteTable, server: ServerConfig, corral: Stack) -> ASGIApp:
-    """Errors → console files → route resolution → CORS → auth → route policy → quota → dispatch."""
-    app: ASGIApp = RouteDispatch()
-    for cls, args, kwargs in reversed(_middleware(server, corral)):
+def _compose(
+    table: RouteTable, server: ServerConfig, corral: Stack, observe: Observability
+) -> ASGIApp:
+    """Observe → errors → console → route resolution → CORS → auth → policies → dispatch."""
+    traced = observe.tracing is not None
+    middleware = _middleware(server, corral, observe.public_paths)
+    # A handler stage only when other stages exist: otherwise it would be the request span again.
+    staged = traced and any(cls in STAGES for cls, _, _ in middleware)
+    app: ASGIApp = Stage(RouteDispatch(), "handler") if staged else RouteDispatch()
+    for cls, args, kwargs in reversed(middleware):
         app = cls(app, *args, **kwargs)
+        if traced and cls in STAGES:
+            app = Stage(app, STAGES[cls])
     api = console_mount(ResolveRoutes(app, table), server.console)
-    return ServerErrorMiddleware(api, handler=handle_exception)
+    app = ServerErrorMiddleware(api, handler=handle_exception)
+    return observe.wrap(app, corral)
 
 
 class CorralApp:
@@ -111,6 +135,7 @@ class CorralApp:
         assert message["type"] == "lifespan.startup"
         try:
             await self.stack.start()
+            await self.state.observability.start(self.stack)
         except STARTUP_ERRORS as exc:
             await self.stack.stop()
             await send({"type": "lifespan.startup.failed", "message": f"startup failed: {exc}"})
@@ -122,12 +147,14 @@ class CorralApp:
         await send({"type": "lifespan.startup.complete"})
         message = await receive()
         assert message["type"] == "lifespan.shutdown"
+        await self.state.observability.stop()
         await self.stack.stop()
         await send({"type": "lifespan.shutdown.complete"})
 
 
-def _middleware(server: ServerConfig, corral: Stack) -> list[Middleware]:
+def _middleware(server: ServerConfig, corral: Stack, public: frozenset[str]) -> list[Middleware]:
     stack: list[Middleware] = []
+    public_paths = PUBLIC_PATHS | public
     cors = server.cors_settings()
     if cors is not None:
         stack.append(
@@ -144,10 +171,10 @@ def _middleware(server: ServerConfig, corral: Stack) -> list[Middleware]:
         )
     if corral.auth_provider is not None:
         stack.append(
-            Middleware(AuthMiddleware, provider=corral.auth_provider, public_paths=PUBLIC_PATHS)
+            Middleware(AuthMiddleware, provider=corral.auth_provider, public_paths=public_paths)
         )
     if corral.route_policy.active:
         stack.append(Middleware(RoutePolicyMiddleware, policy=corral.route_policy))
     if corral.quota is not None:
-        stack.append(Middleware(QuotaMiddleware, policy=corral.quota, public_paths=PUBLIC_PATHS))
+        stack.append(Middleware(QuotaMiddleware, policy=corral.quota, public_paths=public_paths))
     return stack

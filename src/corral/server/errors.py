@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from corral.errors import CorralError, NotFound
+from corral.observe.context import CURRENT
 
 log = logging.getLogger("corral.server")
 
@@ -57,7 +58,14 @@ def error_response(exc: BaseException) -> tuple[int, dict[str, str], bytes]:
         log.error("unhandled error", exc_info=exc)
         status, headers = 500, {}
     headers["content-type"] = "application/json"
-    return status, headers, orjson.dumps(error_body(exc))
+    body = error_body(exc)
+    record = CURRENT.get()
+    if record is not None:
+        # The id lets a client's report be found in the logs; the type and code feed metrics.
+        error = body["error"]
+        error["request_id"] = record.request_id
+        record.error_type, record.error_code = error["type"], error["code"]
+    return status, headers, orjson.dumps(body)
 
 
 def sse_error_event(exc: BaseException) -> bytes:

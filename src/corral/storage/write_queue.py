@@ -54,6 +54,10 @@ class WriteQueue(Generic[T]):
             for i in range(self._num_writers)
         ]
 
+    def depth(self) -> int:
+        """Items waiting to be written (read by /metrics)."""
+        return self._queue.qsize()
+
     def submit(self, item: T) -> bool:
         """Queue `item`; False (and counted) when the queue is full."""
         try:

@@ -26,6 +26,7 @@ from corral.core.routers.guard import (
     chat_history,
     prompt_history,
 )
+from corral.core.routers.observed import Observed, begin_call, end_call, observed_stream, want_usage
 from corral.core.routers.safety import SAFETY
 from corral.core.routers.spec import RouterContext, RouterSpec, implementations
 from corral.core.routing_tables.models import ModelsTable, model_identifier
@@ -57,15 +58,24 @@ class InferenceRouter:
     ) -> dict[str, Any] | ChunkStream:
         """``POST /v1/chat/completions`` (`store`: False for the agent loop's inner calls)."""
         routed = self.models.resolve(body.get("model"), ctx.user, want="llm")
+        body, hidden_usage = want_usage(body)
         call = InferenceCall(routed.target, body, ctx)
         record = store and self.store is not None
+        seen = begin_call(routed, "chat", hidden_usage)
         if self.guard is not None:
             shields = self.guard.shields_for(routed.target.identifier)
             if shields is not None:
                 history = chat_history(body)
-                return await self._guarded(call, routed.provider, shields, history, record)
-        result = await routed.provider.chat_completion(call)
-        if isinstance(result, dict):
+                return await self._guarded(call, routed.provider, shields, history, record, seen)
+        try:
+            result = await routed.provider.chat_completion(call)
+        except BaseException:
+            end_call(seen, None)
+            raise
+        if not isinstance(result, dict):
+            result = observed_stream(result, seen)
+        else:
+            end_call(seen, result)
             if record and self.store is not None:
                 self.store.record(body, result, ctx.user)
             return result
@@ -78,22 +88,29 @@ class InferenceRouter:
         shields: GuardShields,
         history: History,
         record: bool,
+        seen: Observed,
     ) -> dict[str, Any] | ChunkStream:
         """A chat completion (``messages``) or completion (``prompt``) between guard shields."""
         guard, body, ctx = self.guard, call.body, call.ctx
         assert guard is not None
         chat = "messages" in body
         await guard.check_input(shields, history, ctx)
-        if chat:
-            result = await provider.chat_completion(call)
-        else:
-            result = await provider.completion(call)
+        try:
+            if chat:
+                result = await provider.chat_completion(call)
+            else:
+                result = await provider.completion(call)
+        except BaseException:
+            end_call(seen, None)
+            raise
         if isinstance(result, dict):
+            end_call(seen, result)
             if shields.output:
                 await guard.check_output(shields, history, result, ctx)
             if chat and record and self.store is not None:
                 self.store.record(body, result, ctx.user)
             return result
+        result = observed_stream(result, seen)
         if shields.output:
             result = guard.guard_stream(shields, history, result, ctx)
         return self._relabel(result, call.model.identifier, body, ctx, record=chat and record)
@@ -103,21 +120,35 @@ class InferenceRouter:
     ) -> dict[str, Any] | ChunkStream:
         """``POST /v1/completions``."""
         routed = self.models.resolve(body.get("model"), ctx.user, want="llm")
+        body, hidden_usage = want_usage(body)
         call = InferenceCall(routed.target, body, ctx)
+        seen = begin_call(routed, "text_completion", hidden_usage)
         if self.guard is not None:
             shields = self.guard.shields_for(routed.target.identifier)
             if shields is not None:
                 history = prompt_history(body)
-                return await self._guarded(call, routed.provider, shields, history, False)
-        result = await routed.provider.completion(call)
+                return await self._guarded(call, routed.provider, shields, history, False, seen)
+        try:
+            result = await routed.provider.completion(call)
+        except BaseException:
+            end_call(seen, None)
+            raise
         if isinstance(result, dict):
+            end_call(seen, result)
             return result
+        result = observed_stream(result, seen)
         return self._relabel(result, routed.target.identifier, body, ctx, record=False)
 
     async def embeddings(self, body: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         """``POST /v1/embeddings``."""
         routed = self.models.resolve(body.get("model"), ctx.user, want="embedding")
-        return await routed.provider.embeddings(InferenceCall(routed.target, body, ctx))
+        seen = begin_call(routed, "embeddings", False)
+        result: dict[str, Any] | None = None
+        try:
+            result = await routed.provider.embeddings(InferenceCall(routed.target, body, ctx))
+        finally:
+            end_call(seen, result)
+        return result
 
     async def rerank(self, body: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         """``POST /v1alpha/inference/rerank``: a rerank model ranks the items for the query."""

@@ -36,6 +36,7 @@ from corral.errors import (
     UpstreamRateLimited,
     UpstreamTimeout,
 )
+from corral.observe.context import outbound_headers
 from corral.providers.openai_compat.transport import (
     ConnectionDropped,
     ConnectionPool,
@@ -126,7 +127,14 @@ class OpenAICompatClient:
         """One complete HTTP/1.1 request (head and body) as bytes."""
         target = (self._origin.path_prefix + path).encode()
         auth = _auth_header(api_key) if api_key else self._auth
-        head = b"%s %s HTTP/1.1\r\n%s%s" % (method, target, self._common, auth)
+        # outbound_headers: the request's X-Request-ID (and traceparent when tracing).
+        head = b"%s %s HTTP/1.1\r\n%s%s%s" % (
+            method,
+            target,
+            self._common,
+            auth,
+            outbound_headers(),
+        )
         if body is None:
             return head + b"accept: application/json\r\n\r\n"
         return (
