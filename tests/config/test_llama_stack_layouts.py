@@ -44,14 +44,15 @@ class Layout:
 COMMON_UNSERVED_APIS = ("telemetry", "post_training")
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 FILE_SEARCH = "file-search (inline::file-search)"
+MCP = "model-context-protocol (remote::model-context-protocol)"
 STARTER_IGNORED = (
     "bedrock (remote::bedrock)",
     "anthropic (remote::anthropic)",
     "transformers (inline::transformers)",
     "code-scanner (inline::code-scanner)",
     FILE_SEARCH,
+    MCP,
 )
-HF = "huggingface (remote::huggingface)"
 NEEDS_INFERENCE = ("faiss (inline::faiss)", "builtin (inline::builtin)")
 NVIDIA = "nvidia (remote::nvidia)"
 
@@ -67,10 +68,10 @@ LAYOUT_CASES = [
     Layout("nvidia", (NVIDIA, NVIDIA, NVIDIA, NVIDIA, FILE_SEARCH, *NEEDS_INFERENCE), ()),
     Layout(
         "oci",
-        # eval's builtin needs datasetio, whose only provider (huggingface) is ignored
+        # datasetio's huggingface is served (from the local cache); everything that needs
+        # inference is ignored with it
         (
             "oci (remote::oci)",
-            HF,
             FILE_SEARCH,
             "llama-guard (inline::llama-guard)",
             "faiss (inline::faiss)",
@@ -84,8 +85,6 @@ LAYOUT_CASES = [
         (
             "anthropic (remote::anthropic)",
             "gemini (remote::gemini)",
-            HF,
-            "builtin (inline::builtin)",
             "model claude-3-5-sonnet-latest",
             "model gemini/gemini-1.5-flash",
         ),
@@ -93,7 +92,7 @@ LAYOUT_CASES = [
     ),
     Layout(
         "postgres-demo",
-        ("transformers (inline::transformers)", "model Qwen/Qwen3-Reranker-0.6B"),
+        ("transformers (inline::transformers)", MCP, "model Qwen/Qwen3-Reranker-0.6B"),
         ("vllm-inference/stub-llm",),
         postgres=True,
         env={"INFERENCE_MODEL": "stub-llm"},
@@ -102,7 +101,6 @@ LAYOUT_CASES = [
         "watsonx",
         (
             "watsonx (remote::watsonx)",
-            HF,
             FILE_SEARCH,
             "llama-guard (inline::llama-guard)",
             "faiss (inline::faiss)",

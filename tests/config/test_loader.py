@@ -160,6 +160,13 @@ def test_yaml_problems_are_config_errors() -> None:
     assert "version 1 is not supported" in errors("version: 1\n")[0]
 
 
+@pytest.mark.parametrize("escape", ["\\U00110000", "\\UFFFFFFFF"])
+def test_an_impossible_unicode_escape_is_a_config_error(escape: str) -> None:
+    # PyYAML lets these out as ValueError / OverflowError rather than a YAMLError.
+    problems = errors(f'version: 2\ndistro_name: "{escape}"\n')
+    assert "invalid YAML" in problems[0] and "escapes" in problems[0]
+
+
 def test_documented_quota_form_and_backend_references_load() -> None:
     loaded = load(
         "version: 2\nserver:\n  quota:\n    kvstore: {type: sqlite, db_path: /tmp/q.db}\n    period: minute\n"

@@ -23,7 +23,7 @@ HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Say hell
 NO_END = {"2": -100}
 
 
-def wait_for_health(server: RunningServer, deadline: float = 60.0) -> dict[str, Any]:
+def wait_for_health(server: RunningServer, deadline: float = 180.0) -> dict[str, Any]:
     """/v1/health once no model is still loading."""
     end = time.monotonic() + deadline
     while True:

@@ -194,9 +194,9 @@ def _validate_providers(
             why = UNSERVED_PROVIDER_TYPES.get((api, entry.provider_type))
             if why is not None:
                 warnings.append(
-                    f"providers.{api_name}[{index}]: corral does not serve "
-                    f"{entry.provider_type} ({why}); provider {entry.provider_id!r} and its tool "
-                    "groups are not started"
+                    f"providers.{api_name}[{index}] ({entry.provider_id}, {entry.provider_type}): "
+                    f"corral does not serve {entry.provider_type} ({why}); the entry is ignored "
+                    "and its tool groups are not started"
                 )
                 continue
             if entry.provider_id in seen:

@@ -28,6 +28,11 @@ def parse_yaml(text: str, source: str) -> SourcedData:
     """Parse `text`; a syntax error becomes a `ConfigError` naming the line."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (ValueError, OverflowError) as exc:  # bad "\\U" escapes escape PyYAML as these
+        err = ConfigError.single(
+            source, f"invalid YAML: {exc}", "check the escapes in double-quoted strings"
+        )
+        return _raise_at(err, _escape_line(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -40,6 +45,14 @@ def parse_yaml(text: str, source: str) -> SourcedData:
     if node is not None:
         out.data = _convert(node, (), out.lines, source)
     return out
+
+
+def _escape_line(text: str) -> int:
+    """The first line with a backslash-u escape (PyYAML gives no mark for these)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "\\U" in line or "\\u" in line:
+            return number
+    return 1
 
 
 def _raise_at(err: ConfigError, line: int | None) -> SourcedData:

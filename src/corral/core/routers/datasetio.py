@@ -10,6 +10,7 @@ in the registry, so a dataset's record stays small; its ``source`` then shows
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 DATASET = "dataset"
 #: Rows one iterrows call returns at most (a client pages on with ``has_more``).
 MAX_PAGE = 10000
+
+log = logging.getLogger("corral.datasets")
 
 
 def _target(res: Resource) -> DatasetTarget:
@@ -65,6 +68,8 @@ class DatasetIORouter:
         self._registry = registry
         self._providers = providers
         self._access = access
+        #: Config datasets whose data could not be read at startup (not registered).
+        self.unavailable: set[str] = set()
 
     def _may(self, user: User | None, action: str, res: Resource) -> bool:
         owner = None if res.source == "config" else res.owner
@@ -196,15 +201,21 @@ async def create_datasetio_router(
         }
         try:
             request = RegisterDatasetRequest.model_validate(fields)
-            await router.register(request, RequestContext(), source="config")
-        except (CorralError, ValidationError) as exc:
-            problem = exc.message if isinstance(exc, CorralError) else str(exc)
+        except ValidationError as exc:
             raise ConfigError.single(
                 ctx.loaded.source,
-                f"dataset {entry.dataset_id!r} cannot be served: {problem}",
+                f"dataset {entry.dataset_id!r} cannot be served: {exc}",
                 "fix the dataset's source, purpose or provider",
                 ("datasets",),
             ) from None
+        try:
+            await router.register(request, RequestContext(), source="config")
+        except CorralError as exc:
+            # The entry is well formed but its data cannot be read here (a Hugging Face
+            # dataset not in the local cache, a file not there yet): the server still starts,
+            # as Llama Stack's own distribution configs expect, and says which one is missing.
+            log.warning("dataset %r is not registered: %s", entry.dataset_id, exc.message)
+            router.unavailable.add(entry.dataset_id)
     return router
 
 

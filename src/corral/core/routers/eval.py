@@ -8,6 +8,7 @@ with whoever started it.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from corral.core.resolver import ProviderInstance
 
 BENCHMARK = "benchmark"
+
+log = logging.getLogger("corral.eval")
 
 
 def benchmark_object(res: Resource) -> Benchmark:
@@ -192,8 +195,17 @@ async def create_eval_router(ctx: RouterContext, instances: list[ProviderInstanc
         ctx.routers.get(SCORING),
     )
     run = ctx.loaded.run
+    datasets = ctx.routers.get(DATASETIO)
+    unavailable = datasets.unavailable if datasets is not None else set()
     for entry in [*run.benchmarks, *run.registered_resources.benchmarks]:
         if entry.dataset_id is None:
+            continue
+        if entry.dataset_id in unavailable:  # its dataset's data is missing: said at startup
+            log.warning(
+                "benchmark %r is not registered: its dataset %r is not available",
+                entry.benchmark_id,
+                entry.dataset_id,
+            )
             continue
         fields = {
             "benchmark_id": entry.benchmark_id,
